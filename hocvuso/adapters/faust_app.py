@@ -1,0 +1,77 @@
+"""Building a faust app that runs inside a service's event loop, tuned for our brokers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import faust
+from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from hocvuso.adapters.metrics import DEAD_LETTERS
+from hocvuso.events.contract import DEAD_LETTER_TOPIC
+from hocvuso.events.envelope import dead_letter_headers
+from hocvuso.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+_FETCH_WAIT_MS = {"value": 100}
+
+
+def _tune_fetch_wait() -> None:
+    """Faust hard-codes the consumer's fetch wait at 1,500 ms, which is the latency floor
+    of every hop on a broker that does not wake idle fetches; use our setting instead."""
+    thread = faust_aiokafka.AIOKafkaConsumerThread
+    if getattr(thread, "_hocvuso_tuned", False):
+        return
+    original = thread._create_worker_consumer
+
+    def create(self, transport):
+        consumer = original(self, transport)
+        consumer._fetch_max_wait_ms = _FETCH_WAIT_MS["value"]
+        return consumer
+
+    thread._create_worker_consumer = create
+    thread._hocvuso_tuned = True
+
+
+def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
+    _FETCH_WAIT_MS["value"] = settings.fetch_max_wait_ms
+    _tune_fetch_wait()
+    return faust.App(
+        app_id,
+        broker=f"kafka://{settings.bootstrap_servers}",
+        web_enabled=False,
+        store="memory://",  # tables are rebuilt from their changelog topics on start
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        producer_enable_idempotence=not settings.local_broker,
+        producer_acks=-1,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=6,  # Tansu answers a join after half of it
+        broker_heartbeat_interval=2,
+        topic_allow_declare=True,
+        table_standby_replicas=0,
+    )
+
+
+def raw_topic(app: faust.App, *names: str) -> Any:
+    return app.topic(*names, key_serializer="raw", value_serializer="raw")
+
+
+def header_list(headers: Mapping | Sequence | None) -> list[tuple[str, bytes]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return list(headers.items())
+    return list(headers)
+
+
+async def dead_letter(app: faust.App, event: Any, error: str, service: str) -> None:
+    """Send a record this service cannot process to the dead-letter topic, with the error."""
+    message = event.message
+    origin = f"{message.topic}/{message.partition}@{message.offset}"
+    headers = dead_letter_headers(header_list(event.headers), error, origin, service)
+    await raw_topic(app, DEAD_LETTER_TOPIC).send(key=event.key, value=event.value, headers=headers)
+    DEAD_LETTERS.labels(service, message.topic).inc()
+    log.warning("dead-lettered %s: %s", origin, error)

@@ -1,0 +1,87 @@
+"""MongoDB access: one database per owning service, plus shared master data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pymongo import AsyncMongoClient, UpdateOne
+from pymongo.asynchronous.database import AsyncDatabase
+
+from hocvuso.domain import reference
+from hocvuso.settings import MongoSettings
+
+REFERENCE_OWNER = "reference"
+
+
+def connect(settings: MongoSettings) -> AsyncMongoClient:
+    return AsyncMongoClient(settings.url, serverSelectionTimeoutMS=5000, tz_aware=True)
+
+
+def database(client: AsyncMongoClient, settings: MongoSettings, owner: str) -> AsyncDatabase:
+    return client[settings.database(owner)]
+
+
+async def ping(client: AsyncMongoClient) -> bool:
+    try:
+        await client.admin.command("ping")
+    except Exception:
+        return False
+    return True
+
+
+class ConcurrentUpdate(RuntimeError):
+    pass
+
+
+async def update_versioned(
+    collection: Any,
+    doc_id: str,
+    change: Callable[[dict | None], dict],
+    attempts: int = 20,
+) -> dict:
+    """Read-modify-write one document with optimistic concurrency on its `_v` field.
+
+    `change` gets the current document (None when absent) and returns the new body;
+    it may raise to refuse the change, in which case nothing is written.
+    """
+    for _ in range(attempts):
+        current = await collection.find_one({"_id": doc_id})
+        body = change(current)
+        if current is None:
+            new = {**body, "_id": doc_id, "_v": 1}
+            try:
+                await collection.insert_one(new)
+            except Exception as exc:  # a concurrent insert won: read again
+                if "duplicate" in str(exc).lower() or "E11000" in str(exc):
+                    continue
+                raise
+            return new
+        new = {**body, "_id": doc_id, "_v": current.get("_v", 0) + 1}
+        result = await collection.replace_one({"_id": doc_id, "_v": current.get("_v", 0)}, new)
+        if result.matched_count == 1:
+            return new
+    raise ConcurrentUpdate(f"{doc_id}: too many concurrent updates")
+
+
+async def load_reference(client: AsyncMongoClient, settings: MongoSettings) -> dict[str, int]:
+    """Upsert the communes and units of the packaged master data; safe to run again."""
+    db = database(client, settings, REFERENCE_OWNER)
+    counts = {}
+    for name, rows in (
+        ("communes", [c.to_dict() for c in reference.communes()]),
+        ("units", [u.to_dict() for u in reference.units()]),
+    ):
+        ops = [UpdateOne({"_id": r["_id"]}, {"$set": r}, upsert=True) for r in rows]
+        await db[name].bulk_write(ops, ordered=False)
+        counts[name] = len(rows)
+    return counts
+
+
+async def read_reference(
+    client: AsyncMongoClient, settings: MongoSettings
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    db = database(client, settings, REFERENCE_OWNER)
+    communes = {d["_id"]: d async for d in db.communes.find({})}
+    units = {d["_id"]: d async for d in db.units.find({})}
+    return communes, units

@@ -1,0 +1,108 @@
+"""The `hocvuso` command: run a service, prepare topics and master data, run the local stack."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import sys
+from pathlib import Path
+
+from hocvuso.settings import DEFAULT_PORTS, Settings
+
+SERVICES = tuple(DEFAULT_PORTS)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings()
+    module = importlib.import_module(f"services.{args.service}.app")
+    app = module.create_app(settings)
+    port = args.port or settings.port_for(args.service)
+    uvicorn.run(app, host=settings.http.host, port=port, log_level=args.log_level)
+    return 0
+
+
+def _topics(_: argparse.Namespace) -> int:
+    from hocvuso.adapters.kafka import ensure_topics
+
+    created = asyncio.run(ensure_topics(Settings().kafka))
+    print(f"created {len(created)} topics: {', '.join(created) or '(all existed)'}")
+    return 0
+
+
+def _seed(_: argparse.Namespace) -> int:
+    from hocvuso.adapters import mongo
+
+    async def run() -> dict[str, int]:
+        settings = Settings()
+        client = mongo.connect(settings.mongo)
+        try:
+            return await mongo.load_reference(client, settings.mongo)
+        finally:
+            await client.close()
+
+    counts = asyncio.run(run())
+    print("loaded master data: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from hocvuso.signing import write_new_key
+
+    path = Path(args.path)
+    if path.exists():
+        print(f"{path} exists; refusing to overwrite a signing key", file=sys.stderr)
+        return 1
+    write_new_key(path)
+    print(f"wrote a new Ed25519 signing key to {path}")
+    return 0
+
+
+def _schemas(_: argparse.Namespace) -> int:
+    from hocvuso.events.schemas import write_all
+
+    for path in write_all():
+        print(path)
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from hocvuso.devstack import run_forever
+
+    return run_forever(Path(args.state_dir), demo=not args.no_demo)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hocvuso", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run one service (HTTP plus its consumers)")
+    serve.add_argument("service", choices=SERVICES)
+    serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+    sub.add_parser("topics", help="create the Kafka topics (idempotent)").set_defaults(func=_topics)
+    sub.add_parser("seed", help="load communes and units into MongoDB (idempotent)").set_defaults(
+        func=_seed
+    )
+    keygen = sub.add_parser("keygen", help="write a new Ed25519 certificate signing key")
+    keygen.add_argument("path")
+    keygen.set_defaults(func=_keygen)
+    sub.add_parser("schemas", help="regenerate schemas/events from the event types").set_defaults(
+        func=_schemas
+    )
+    dev = sub.add_parser("dev", help="start the whole local stack (what `make run` does)")
+    dev.add_argument("--state-dir", default=".run")
+    dev.add_argument("--no-demo", action="store_true", help="skip the demo learners")
+    dev.set_defaults(func=_dev)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

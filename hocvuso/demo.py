@@ -1,0 +1,85 @@
+"""Demo learners for the local stack, driven through the public HTTP API like a portal would."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from dataclasses import dataclass
+
+from hocvuso.domain.course import FINAL_POOL, Course, packaged_catalog
+
+# (name, category, commune official code, unit code, topics to finish, take the exam)
+DEMO_LEARNERS = [
+    ("Nguyễn Văn An", "cbccvc", "21025", "so-khoa-hoc-cong-nghe", 5, True),
+    ("Trần Thị Bình", "cbccvc", "21025", "so-giao-duc-dao-tao", 5, True),
+    ("Lê Minh Châu", "cbccvc", "21028", "ubnd-21028", 3, False),
+    ("Phạm Thu Dung", "citizen", "21028", None, 2, False),
+    ("Hoàng Văn Em", "hssv", "21172", None, 1, False),
+    ("Võ Thị Giang", "citizen", "21439", None, 0, False),
+]
+
+
+@dataclass
+class Client:
+    base: str
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"content-type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+    def wait_graded(self, attempt_id: str, timeout: float = 30) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            attempt = self.call("GET", f"/v1/attempts/{attempt_id}")
+            if attempt["status"] in ("graded", "rejected"):
+                return attempt
+            time.sleep(0.2)
+        raise TimeoutError(f"attempt {attempt_id} not graded after {timeout:.0f} s")
+
+
+def take_attempt(client: Client, course: Course, learner_id: str, topic: int | str) -> dict:
+    """Start an attempt and answer every question correctly, as a learner who studied."""
+    attempt = client.call("POST", f"/v1/learners/{learner_id}/attempts", {"topic": topic})
+    answers = {q["id"]: course.questions[q["id"]].answer for q in attempt["questions"]}
+    client.call("POST", f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": answers})
+    return client.wait_graded(attempt["attempt_id"])
+
+
+def finish_topic(client: Client, course: Course, learner_id: str, topic: int) -> None:
+    for lesson in course.topic(topic).lessons:  # type: ignore[union-attr]
+        client.call(
+            "POST", f"/v1/learners/{learner_id}/lessons/{lesson.id}/progress", {"percent": 100}
+        )
+    take_attempt(client, course, learner_id, topic)
+
+
+def wait_eligible(client: Client, learner_id: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client.call("GET", f"/v1/learners/{learner_id}/progress")["exam_eligible"]:
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"learner {learner_id} not eligible for the exam after {timeout:.0f} s")
+
+
+def load_demo(enrollment_url: str) -> str:
+    client = Client(enrollment_url)
+    catalog = packaged_catalog()
+    course = catalog[catalog.versions[-1]]
+    certified = 0
+    for name, category, commune, unit, topics, exam in DEMO_LEARNERS:
+        body = {"full_name": name, "category": category, "commune_code": commune, "unit_code": unit}
+        learner_id = client.call("POST", "/v1/learners", body)["learner_id"]
+        for topic in course.topic_numbers[:topics]:
+            finish_topic(client, course, learner_id, topic)
+        if exam:
+            wait_eligible(client, learner_id)
+            certified += take_attempt(client, course, learner_id, FINAL_POOL)["result"]["passed"]
+    return (
+        f"demo data: {len(DEMO_LEARNERS)} learners registered, {certified} took and passed the exam"
+    )

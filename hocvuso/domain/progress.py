@@ -1,0 +1,202 @@
+"""A learner's progress through one course version, as a fold of learning facts.
+
+Every fact is idempotent by construction: lesson progress keeps the best percent, attempts
+are keyed by their id, a certificate by its id. Applying a fact twice returns an equal state,
+so redelivered events never move a learner forward twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from hocvuso.domain.course import FINAL_POOL, Course
+
+
+class RuleViolation(ValueError):
+    """A fact the course rules do not allow; `reason` says which rule, for people."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LessonProgressed:
+    lesson_id: str
+    percent: int
+
+
+@dataclass(frozen=True)
+class AttemptGraded:
+    attempt_id: str
+    pool: str
+    correct: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CertificateIssued:
+    certificate_id: str
+
+
+Fact = LessonProgressed | AttemptGraded | CertificateIssued
+
+
+@dataclass(frozen=True)
+class AttemptResult:
+    pool: str
+    correct: int
+    total: int
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    course_version: str
+    lessons: dict[str, int] = field(default_factory=dict)
+    attempts: dict[str, AttemptResult] = field(default_factory=dict)
+    certificate_id: str | None = None
+
+    def content_percent(self, course: Course, topic: int) -> float:
+        lessons = course.topic(topic).lessons  # type: ignore[union-attr]
+        return sum(self.lessons.get(lesson.id, 0) for lesson in lessons) / len(lessons)
+
+    def quiz_passed(self, topic: int) -> bool:
+        return any(a.passed for a in self.attempts.values() if a.pool == str(topic))
+
+    def topic_completed(self, course: Course, topic: int) -> bool:
+        content_done = self.content_percent(course, topic) >= course.rules.content_min_percent
+        return content_done and self.quiz_passed(topic)
+
+    def topics_completed(self, course: Course) -> list[int]:
+        return [t for t in course.topic_numbers if self.topic_completed(course, t)]
+
+    def exam_eligible(self, course: Course) -> bool:
+        return len(self.topics_completed(course)) == len(course.topics)
+
+    @property
+    def exam_passed(self) -> bool:
+        return any(a.passed for a in self.attempts.values() if a.pool == FINAL_POOL)
+
+    def attempts_in(self, pool: str) -> int:
+        return sum(1 for a in self.attempts.values() if a.pool == pool)
+
+    def summary(self, course: Course) -> dict[str, object]:
+        """What the portal shows the learner (and a unit head chasing them)."""
+        return {
+            "course_version": self.course_version,
+            "topics": [
+                {
+                    "number": t,
+                    "content_percent": round(self.content_percent(course, t), 1),
+                    "quiz_passed": self.quiz_passed(t),
+                    "quiz_attempts": self.attempts_in(str(t)),
+                    "completed": self.topic_completed(course, t),
+                }
+                for t in course.topic_numbers
+            ],
+            "topics_completed": len(self.topics_completed(course)),
+            "exam_eligible": self.exam_eligible(course),
+            "exam_attempts": self.attempts_in(FINAL_POOL),
+            "exam_passed": self.exam_passed,
+            "certificate_id": self.certificate_id,
+        }
+
+
+def check_can_attempt(progress: Progress, course: Course, pool: str) -> None:
+    """Raise RuleViolation if the learner may not start an attempt in `pool` now."""
+    if pool != FINAL_POOL and (not pool.isdigit() or course.topic(int(pool)) is None):
+        raise RuleViolation(f"unknown quiz pool {pool!r}: a topic number or 'final'")
+    if pool == FINAL_POOL and not progress.exam_eligible(course):
+        done = len(progress.topics_completed(course))
+        raise RuleViolation(
+            f"the final exam needs all {len(course.topics)} topics completed; {done} are"
+        )
+    limit = course.rules.max_attempts
+    if limit is not None and progress.attempts_in(pool) >= limit:
+        raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}")
+
+
+def apply(progress: Progress, fact: Fact, course: Course) -> Progress:
+    """Return the progress after `fact`, judged by `course`'s rules."""
+    if course.version != progress.course_version:
+        raise RuleViolation(
+            f"fact judged by course {course.version} for progress in {progress.course_version}"
+        )
+    if isinstance(fact, LessonProgressed):
+        return _apply_lesson(progress, fact, course)
+    if isinstance(fact, AttemptGraded):
+        return _apply_attempt(progress, fact, course)
+    if isinstance(fact, CertificateIssued):
+        return _apply_certificate(progress, fact)
+    raise RuleViolation(f"unknown fact {type(fact).__name__}")
+
+
+def _apply_lesson(progress: Progress, fact: LessonProgressed, course: Course) -> Progress:
+    if course.lesson(fact.lesson_id) is None:
+        raise RuleViolation(f"unknown lesson {fact.lesson_id!r} in course {course.version}")
+    if isinstance(fact.percent, bool) or not isinstance(fact.percent, int):
+        raise RuleViolation("lesson percent must be a whole number")
+    if not 0 <= fact.percent <= 100:
+        raise RuleViolation(f"lesson percent must be within 0..100, got {fact.percent}")
+    if progress.lessons.get(fact.lesson_id, 0) >= fact.percent:
+        return progress
+    return replace(progress, lessons={**progress.lessons, fact.lesson_id: fact.percent})
+
+
+def _apply_attempt(progress: Progress, fact: AttemptGraded, course: Course) -> Progress:
+    result = AttemptResult(
+        pool=fact.pool,
+        correct=fact.correct,
+        total=fact.total,
+        passed=course.rules.passes(fact.pool, fact.correct),
+    )
+    known = progress.attempts.get(fact.attempt_id)
+    if known is not None:
+        if known != result:
+            raise RuleViolation(f"attempt {fact.attempt_id} was already graded differently")
+        return progress
+    check_can_attempt(progress, course, fact.pool)
+    expected = course.rules.questions_for(fact.pool)
+    if fact.total != expected:
+        raise RuleViolation(
+            f"an attempt in {fact.pool!r} has {expected} questions, not {fact.total}"
+        )
+    if not 0 <= fact.correct <= fact.total:
+        raise RuleViolation(f"correct answers must be within 0..{fact.total}, got {fact.correct}")
+    return replace(progress, attempts={**progress.attempts, fact.attempt_id: result})
+
+
+def _apply_certificate(progress: Progress, fact: CertificateIssued) -> Progress:
+    if progress.certificate_id == fact.certificate_id:
+        return progress
+    if progress.certificate_id is not None:
+        raise RuleViolation("the learner already holds a different certificate")
+    if not progress.exam_passed:
+        raise RuleViolation("a certificate needs a passed final exam")
+    return replace(progress, certificate_id=fact.certificate_id)
+
+
+def fold(course: Course, facts: list[Fact]) -> Progress:
+    progress = Progress(course_version=course.version)
+    for fact in facts:
+        progress = apply(progress, fact, course)
+    return progress
+
+
+def progress_to_dict(progress: Progress) -> dict[str, object]:
+    return {
+        "course_version": progress.course_version,
+        "lessons": dict(progress.lessons),
+        "attempts": {k: vars(v) for k, v in progress.attempts.items()},
+        "certificate_id": progress.certificate_id,
+    }
+
+
+def progress_from_dict(data: dict) -> Progress:
+    return Progress(
+        course_version=data["course_version"],
+        lessons={k: int(v) for k, v in data.get("lessons", {}).items()},
+        attempts={k: AttemptResult(**v) for k, v in data.get("attempts", {}).items()},
+        certificate_id=data.get("certificate_id"),
+    )

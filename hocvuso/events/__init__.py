@@ -1,0 +1,1 @@
+"""The event contract, version 1: payload types, their topics and the Kafka envelope."""

@@ -1,0 +1,149 @@
+"""Every event hocvuso publishes: a frozen payload, a versioned type name and its topic.
+
+Within a major version only additive, optional fields may be added; a breaking change is a
+new type name (…v2) on a new topic. The JSON Schemas under schemas/events/ are the
+committed contract, and tests/contract fails when a payload drifts from them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+import msgspec
+
+Category = Literal["cbccvc", "hssv", "citizen"]
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
+    type_name: ClassVar[str]
+    topic: ClassVar[str]
+    learner_id: str
+
+    @property
+    def key(self) -> str:
+        """Kafka key: the learner, so all of one learner's events stay in order."""
+        return self.learner_id
+
+    def identity(self) -> tuple[str, ...]:
+        """What makes two publications the same fact; empty when every one is new."""
+        return ()
+
+
+class LearnerRegistered(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.enrollment.learner.registered.v1"
+    topic = "hocvuso.learners.v1"
+    full_name: str
+    category: Category
+    commune_code: str
+    unit_code: str | None = None
+    village: str | None = None
+    community_tech_team: bool = False
+    course_version: str
+    registered_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.learner_id,)
+
+
+class LessonProgressed(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.enrollment.lesson.progressed.v1"
+    topic = "hocvuso.progress.v1"
+    course_version: str
+    lesson_id: str
+    percent: int
+    reported_at: datetime
+
+
+class AttemptStarted(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.enrollment.attempt.started.v1"
+    topic = "hocvuso.attempts.v1"
+    attempt_id: str
+    course_version: str
+    pool: str
+    question_ids: list[str]
+    started_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.attempt_id,)
+
+
+class AttemptSubmitted(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.enrollment.attempt.submitted.v1"
+    topic = "hocvuso.attempts.v1"
+    attempt_id: str
+    answers: dict[str, int]
+    submitted_at: datetime
+
+
+class AttemptGraded(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.grading.attempt.graded.v1"
+    topic = "hocvuso.grades.v1"
+    attempt_id: str
+    course_version: str
+    pool: str
+    correct: int
+    total: int
+    passed: bool
+    graded_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.attempt_id,)
+
+
+class AttemptRejected(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.grading.attempt.rejected.v1"
+    topic = "hocvuso.grades.v1"
+    attempt_id: str
+    reason: str
+    rejected_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.attempt_id,)
+
+
+class TopicCompleted(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.grading.topic.completed.v1"
+    topic = "hocvuso.grades.v1"
+    course_version: str
+    topic_number: int
+    completed_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.learner_id, self.course_version, str(self.topic_number))
+
+
+class CertificateIssued(Event, frozen=True, kw_only=True):
+    type_name = "vn.hocvuso.certs.certificate.issued.v1"
+    topic = "hocvuso.certificates.v1"
+    certificate_id: str
+    course_version: str
+    full_name: str | None
+    exam_attempt_id: str
+    exam_correct: int
+    exam_total: int
+    issued_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.certificate_id,)
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type_name: cls
+    for cls in (
+        LearnerRegistered,
+        LessonProgressed,
+        AttemptStarted,
+        AttemptSubmitted,
+        AttemptGraded,
+        AttemptRejected,
+        TopicCompleted,
+        CertificateIssued,
+    )
+}
+
+DEAD_LETTER_TOPIC = "hocvuso.deadletter.v1"
+TOPICS: tuple[str, ...] = (
+    *dict.fromkeys(cls.topic for cls in EVENT_TYPES.values()),
+    DEAD_LETTER_TOPIC,
+)

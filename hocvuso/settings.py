@@ -1,0 +1,53 @@
+"""Configuration, read from HOCVUSO_* environment variables (nested with "__")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORTS = {"enrollment": 8001, "grading": 8002, "certs": 8003, "stats": 8004}
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "localhost:9092"
+    # Tansu, the local broker, cannot hand out producer ids, so idempotent producers fail.
+    local_broker: bool = False
+    partitions: int = Field(default=8, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    # Tansu holds an empty fetch for about half of this and is not woken by new data,
+    # so it bounds the latency of every hop.
+    fetch_max_wait_ms: int = Field(default=100, ge=1)
+
+
+class MongoSettings(BaseModel):
+    url: str = "mongodb://localhost:27017"
+    database_prefix: str = "hocvuso"
+
+    def database(self, owner: str) -> str:
+        return f"{self.database_prefix}_{owner}"
+
+
+class HttpSettings(BaseModel):
+    host: str = "0.0.0.0"
+    port: int | None = None
+
+
+class CertsSettings(BaseModel):
+    signing_key_file: Path | None = None
+    issuer: str = "https://binhdanhocvuso.quangngai.gov.vn"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOCVUSO_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    kafka: KafkaSettings = KafkaSettings()
+    mongo: MongoSettings = MongoSettings()
+    http: HttpSettings = HttpSettings()
+    certs: CertsSettings = CertsSettings()
+
+    def port_for(self, service: str) -> int:
+        return self.http.port or DEFAULT_PORTS[service]

@@ -1,0 +1,76 @@
+"""Request and response bodies of the enrollment API."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hocvuso.events.contract import Category
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    full_name: str = Field(min_length=1, max_length=200)
+    category: Category
+    commune_code: str = Field(description="Official commune code, e.g. 21025 (Phường Cẩm Thành)")
+    unit_code: str | None = Field(default=None, description="Required for cbccvc")
+    village: str | None = Field(default=None, max_length=200)
+    community_tech_team: bool = False
+
+
+class Registered(BaseModel):
+    learner_id: str
+    course_version: str
+
+
+class LessonProgress(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    percent: int = Field(ge=0, le=100, strict=True)
+
+
+class AttemptRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    topic: int | Literal["final"] = Field(description="A topic number 1..5, or 'final'")
+
+
+class PublicQuestion(BaseModel):
+    id: str
+    text: str
+    choices: list[str]
+
+
+class AttemptCreated(BaseModel):
+    attempt_id: str
+    topic: int | Literal["final"]
+    course_version: str
+    questions: list[PublicQuestion]
+
+
+class Answers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answers: dict[str, int] = Field(description="question id → index of the chosen answer (0..3)")
+
+
+class AttemptResult(BaseModel):
+    correct: int
+    total: int
+    passed: bool
+
+
+class AttemptView(BaseModel):
+    attempt_id: str
+    learner_id: str
+    topic: int | Literal["final"]
+    status: Literal["open", "submitted", "graded", "rejected"]
+    questions: list[PublicQuestion]
+    result: AttemptResult | None = None
+    reason: str | None = None
+
+
+def pool_of(topic: int | str) -> str:
+    return str(topic)
+
+
+def topic_of(pool: str) -> int | str:
+    return int(pool) if pool.isdigit() else pool

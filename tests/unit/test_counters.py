@@ -1,0 +1,141 @@
+"""Counters: duplicates add nothing, order does not matter, units roll up to parents."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hocvuso.domain.counters import (
+    PROVINCE_SCOPE,
+    CounterBook,
+    LearnerFacts,
+    commune_scope,
+    unit_scope,
+)
+
+PARENTS = {"so-gd": None, "truong-a": "so-gd", "ubnd-21025": None}
+
+
+def event_stream():
+    learner = st.sampled_from(["l1", "l2", "l3", "l4"])
+    register = st.tuples(
+        st.just("register"),
+        learner,
+        st.sampled_from(["cbccvc", "citizen", "hssv"]),
+        st.sampled_from(["21025", "21028"]),
+        st.sampled_from([None, "truong-a", "ubnd-21025"]),
+    )
+    topic = st.tuples(st.just("topic"), learner, st.integers(1, 5))
+    cert = st.tuples(st.just("cert"), learner)
+    return st.lists(st.one_of(register, topic, cert), max_size=30)
+
+
+def replay(events, book: CounterBook | None = None) -> CounterBook:
+    book = book or CounterBook(PARENTS)
+    registered = set()
+    for e in events:
+        if e[0] == "register":
+            if e[1] in registered:
+                continue  # a learner registers once; re-registration is not a fact we emit
+            registered.add(e[1])
+            book.register(e[1], e[2], e[3], e[4])
+        elif e[0] == "topic":
+            book.complete_topic(e[1], e[2])
+        else:
+            book.certify(e[1])
+    return book
+
+
+def recount(book: CounterBook, scope: str) -> dict[str, int]:
+    """The counters computed from scratch from the learners, to compare with the live ones."""
+    fresh = CounterBook(PARENTS)
+    for lid, facts in book.learners.items():
+        fresh.load_learner(lid, facts)
+    return fresh.counts(scope)
+
+
+def test_a_learner_counts_in_province_commune_unit_and_parent_unit() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "cbccvc", "21025", "truong-a")
+    book.complete_topic("l1", 1)
+    book.complete_topic("l1", 2)
+    book.certify("l1")
+    for scope in (
+        PROVINCE_SCOPE,
+        commune_scope("21025"),
+        unit_scope("truong-a"),
+        unit_scope("so-gd"),
+    ):
+        counts = book.counts(scope)
+        assert (counts["learners"], counts["topics_completed"], counts["certificates"]) == (1, 2, 1)
+        assert counts["learners_cbccvc"] == 1
+    assert book.counts(commune_scope("21028"))["learners"] == 0
+
+
+def test_duplicates_add_nothing() -> None:
+    book = CounterBook(PARENTS)
+    for _ in range(3):
+        book.register("l1", "citizen", "21025", None)
+        book.complete_topic("l1", 4)
+        book.certify("l1")
+    assert book.counts(PROVINCE_SCOPE)["learners"] == 1
+    assert book.counts(PROVINCE_SCOPE)["topics_completed"] == 1
+    assert book.counts(PROVINCE_SCOPE)["certificates"] == 1
+
+
+def test_facts_before_registration_land_once_the_learner_is_known() -> None:
+    book = CounterBook(PARENTS)
+    book.complete_topic("l1", 1)
+    book.certify("l1")
+    assert book.counts(PROVINCE_SCOPE)["certificates"] == 0
+    book.register("l1", "hssv", "21028", None)
+    counts = book.counts(commune_scope("21028"))
+    assert (counts["learners"], counts["topics_completed"], counts["certificates"]) == (1, 1, 1)
+
+
+def test_completed_all_topics_needs_five() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None)
+    for t in (1, 2, 3, 4):
+        book.complete_topic("l1", t)
+    assert book.counts(PROVINCE_SCOPE)["completed_all_topics"] == 0
+    book.complete_topic("l1", 5)
+    assert book.counts(PROVINCE_SCOPE)["completed_all_topics"] == 1
+
+
+@given(event_stream())
+def test_live_counters_equal_a_recount_and_survive_duplicates(events) -> None:
+    book = replay(events)
+    twice = replay(events + events)
+    for scope in (
+        PROVINCE_SCOPE,
+        commune_scope("21025"),
+        unit_scope("so-gd"),
+        unit_scope("ubnd-21025"),
+    ):
+        assert book.counts(scope) == recount(book, scope)
+        assert twice.counts(scope) == book.counts(scope)
+
+
+@given(event_stream(), st.randoms())
+def test_the_order_of_one_learners_events_does_not_matter(events, rnd) -> None:
+    shuffled = list(events)
+    rnd.shuffle(shuffled)
+    # Registration content must be the same in both orders: keep each learner's first one.
+    firsts = {}
+    for e in events:
+        if e[0] == "register":
+            firsts.setdefault(e[1], e)
+    normalise = [firsts[e[1]] if e[0] == "register" else e for e in shuffled]
+    assert replay(normalise).counts(PROVINCE_SCOPE) == replay(events).counts(PROVINCE_SCOPE)
+
+
+def test_dirty_tracking_reports_changed_learners_and_scopes_once() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None)
+    learners, scopes = book.take_dirty()
+    assert set(learners) == {"l1"}
+    assert set(scopes) == {PROVINCE_SCOPE, commune_scope("21025")}
+    book.register("l1", "citizen", "21025", None)
+    assert book.take_dirty() == ({}, {})
+    assert LearnerFacts.from_dict(learners["l1"].to_dict()) == learners["l1"]
