@@ -14,8 +14,13 @@ SERVICES = tuple(DEFAULT_PORTS)
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import logging
+
     import uvicorn
 
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     settings = Settings()
     module = importlib.import_module(f"services.{args.service}.app")
     app = module.create_app(settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import faust
@@ -59,19 +58,11 @@ def raw_topic(app: faust.App, *names: str) -> Any:
     return app.topic(*names, key_serializer="raw", value_serializer="raw")
 
 
-def header_list(headers: Mapping | Sequence | None) -> list[tuple[str, bytes]]:
-    if headers is None:
-        return []
-    if isinstance(headers, Mapping):
-        return list(headers.items())
-    return list(headers)
-
-
 async def dead_letter(app: faust.App, event: Any, error: str, service: str) -> None:
     """Send a record this service cannot process to the dead-letter topic, with the error."""
     message = event.message
     origin = f"{message.topic}/{message.partition}@{message.offset}"
-    headers = dead_letter_headers(header_list(event.headers), error, origin, service)
+    headers = dead_letter_headers(event.headers, error, origin, service)
     await raw_topic(app, DEAD_LETTER_TOPIC).send(key=event.key, value=event.value, headers=headers)
     DEAD_LETTERS.labels(service, message.topic).inc()
     log.warning("dead-lettered %s: %s", origin, error)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -50,14 +50,27 @@ def to_record(event: Event, source: str) -> Record:
     return Record(event.topic, event.key.encode(), _encoder.encode(event), headers)
 
 
-def header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str | None:
-    for key, value in headers or ():
+def header_pairs(headers: Mapping[str, bytes] | Iterable[tuple[str, bytes]] | None) -> Headers:
+    """aiokafka gives headers as pairs, faust as a mapping; both become pairs."""
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return list(headers.items())
+    return list(headers)
+
+
+def header(
+    headers: Mapping[str, bytes] | Iterable[tuple[str, bytes]] | None, name: str
+) -> str | None:
+    for key, value in header_pairs(headers):
         if key == name:
             return value.decode() if isinstance(value, bytes) else str(value)
     return None
 
 
-def from_record(headers: Sequence[tuple[str, bytes]] | None, value: bytes | None) -> Event:
+def from_record(
+    headers: Mapping[str, bytes] | Sequence[tuple[str, bytes]] | None, value: bytes | None
+) -> Event:
     type_name = header(headers, "ce_type")
     if type_name is None:
         raise UndecodableEvent("missing ce_type header")
@@ -75,10 +88,13 @@ def from_record(headers: Sequence[tuple[str, bytes]] | None, value: bytes | None
 
 
 def dead_letter_headers(
-    headers: Sequence[tuple[str, bytes]] | None, error: str, origin: str, service: str
+    headers: Mapping[str, bytes] | Sequence[tuple[str, bytes]] | None,
+    error: str,
+    origin: str,
+    service: str,
 ) -> Headers:
     """Keep the original envelope and say what went wrong and where the record came from."""
-    kept = [(k, v) for k, v in headers or () if not k.startswith("dlq_")]
+    kept = [(k, v) for k, v in header_pairs(headers) if not k.startswith("dlq_")]
     return [
         *kept,
         ("dlq_error", error.encode()[:4000]),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 
 import faust
 import jwt
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from hocvuso.adapters import mongo
 from hocvuso.adapters.faust_app import dead_letter, make_faust_app, raw_topic
@@ -21,12 +23,13 @@ from hocvuso.adapters.http import (
 from hocvuso.adapters.kafka import ensure_topics
 from hocvuso.adapters.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from hocvuso.events import contract as ev
-from hocvuso.events.envelope import UndecodableEvent, from_record, to_record
+from hocvuso.events.envelope import from_record, to_record
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
 from services.certs.issuer import earns_certificate, issue, issued_event
 
 SERVICE = "certs"
+log = logging.getLogger(__name__)
 SOURCE = f"/hocvuso/{SERVICE}"
 
 
@@ -36,7 +39,7 @@ class TokenToCheck(BaseModel):
 
 def build_worker(settings: Settings, certificates, signer: Signer) -> faust.App:
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
-    names = app.Table("certs-learner-names", default=None, value_serializer="json")
+    names = app.Table("certs-learner-names", default=None)
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)
 
     @app.agent(inputs)
@@ -44,27 +47,45 @@ def build_worker(settings: Settings, certificates, signer: Signer) -> faust.App:
         async for record in stream.events():
             try:
                 event = from_record(record.headers, record.value)
-            except UndecodableEvent as exc:
-                await dead_letter(app, record, f"UndecodableEvent: {exc}", SERVICE)
+                await handle(event)
+            except Exception as exc:  # never block the partition on one bad record
+                await dead_letter(app, record, f"{type(exc).__name__}: {exc}", SERVICE)
                 continue
-            if isinstance(event, ev.LearnerRegistered):
-                names[event.learner_id] = event.full_name
-            elif earns_certificate(event):
-                doc = issue(event, names[event.learner_id], settings.certs.issuer, signer)
-                stored = await _store_once(certificates, doc)
-                # Re-sent on every redelivery: the certificate id makes it the same fact.
-                issued = to_record(issued_event(stored), SOURCE)
-                await raw_topic(app, issued.topic).send(
-                    key=issued.key, value=issued.value, headers=issued.headers
-                )
-                EVENTS_PUBLISHED.labels(SERVICE, ev.CertificateIssued.type_name).inc()
             EVENTS_CONSUMED.labels(SERVICE, event.type_name).inc()
+
+    async def handle(event: ev.Event) -> None:
+        if isinstance(event, ev.LearnerRegistered):
+            names[event.learner_id] = event.full_name
+        elif earns_certificate(event):
+            doc = issue(event, names.get(event.learner_id), settings.certs.issuer, signer)
+            stored = await _store_once(certificates, doc)
+            # Re-sent on every redelivery: the certificate id makes it the same fact.
+            issued = to_record(issued_event(stored), SOURCE)
+            await raw_topic(app, issued.topic).send(
+                key=issued.key, value=issued.value, headers=issued.headers
+            )
+            EVENTS_PUBLISHED.labels(SERVICE, ev.CertificateIssued.type_name).inc()
 
     return app
 
 
 async def _store_once(certificates, doc: dict) -> dict:
-    """The first issuance wins; a retry gets back exactly what was stored and signed."""
+    """The first issuance wins; a retry gets back exactly what was stored and signed.
+
+    A database outage is waited out rather than skipped: the exam was passed, so the
+    certificate must follow once the database is back.
+    """
+    delay = 0.5
+    while True:
+        try:
+            return await _insert_or_read(certificates, doc)
+        except PyMongoError:
+            log.exception("certificate store unavailable; retrying in %.1f s", delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+
+
+async def _insert_or_read(certificates, doc: dict) -> dict:
     existing = await certificates.find_one({"_id": doc["_id"]})
     if existing is not None:
         return existing

@@ -14,9 +14,9 @@ from hocvuso.adapters.kafka import ensure_topics
 from hocvuso.adapters.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from hocvuso.domain.course import packaged_catalog
 from hocvuso.events import contract as ev
-from hocvuso.events.envelope import UndecodableEvent, from_record, to_record
+from hocvuso.events.envelope import from_record, to_record
 from hocvuso.settings import Settings
-from services.grading.grader import CannotGrade, Grader
+from services.grading.grader import Grader
 
 SERVICE = "grading"
 SOURCE = f"/hocvuso/{SERVICE}"
@@ -24,7 +24,7 @@ SOURCE = f"/hocvuso/{SERVICE}"
 
 def build_worker(settings: Settings, grader: Grader) -> faust.App:
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
-    learners = app.Table("grading-learners", default=None, value_serializer="json")
+    learners = app.Table("grading-learners", default=None)
     inputs = raw_topic(app, ev.LessonProgressed.topic, ev.AttemptStarted.topic)
 
     @app.agent(inputs)
@@ -33,8 +33,8 @@ def build_worker(settings: Settings, grader: Grader) -> faust.App:
             try:
                 event = from_record(record.headers, record.value)
                 key = event.learner_id
-                state, outputs = grader.handle(learners[key], event, datetime.now(UTC))
-            except (UndecodableEvent, CannotGrade) as exc:
+                state, outputs = grader.handle(learners.get(key), event, datetime.now(UTC))
+            except Exception as exc:  # the grader is deterministic: a retry would fail again
                 await dead_letter(app, record, f"{type(exc).__name__}: {exc}", SERVICE)
                 continue
             if state is not None:

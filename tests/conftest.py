@@ -1,0 +1,36 @@
+"""Fixtures that start real servers: Tansu (Kafka protocol) and nx-27017 (MongoDB protocol).
+
+The whole stack runs once per test session, as separate processes on free ports, exactly
+as `make run` starts it; its logs are kept under the pytest temporary directory and their
+tail is printed when a test fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hocvuso.devstack import SERVICES, Stack, running_stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    state_dir = tmp_path_factory.mktemp("stack")
+    with running_stack(state_dir) as started:
+        yield started
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.failed and "stack" in getattr(item, "fixturenames", ()):
+        stack = item.funcargs.get("stack")
+        if isinstance(stack, Stack):
+            for name in SERVICES:
+                log = Path(stack.state_dir) / f"{name}.log"
+                if log.exists():
+                    tail = log.read_text(errors="replace").splitlines()[-25:]
+                    report.sections.append((f"{name}.log (tail)", "\n".join(tail)))
+    return report

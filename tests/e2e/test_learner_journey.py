@@ -1,0 +1,157 @@
+"""One learner walks the whole way through the running stack, over HTTP only."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+from jwt.algorithms import OKPAlgorithm
+
+from hocvuso.devstack import Stack
+from hocvuso.domain.course import packaged_catalog
+from tests.e2e.client import Api, eventually
+
+COURSE = packaged_catalog()["v1"]
+COMMUNE, UNIT = "21025", "so-khoa-hoc-cong-nghe"  # Phường Cẩm Thành; Sở KH&CN
+
+
+@pytest.fixture(scope="module")
+def apis(stack: Stack) -> dict[str, Api]:
+    return {name: Api(stack.url(name)) for name in ("enrollment", "grading", "certs", "stats")}
+
+
+def counters(stats: Api) -> dict[str, dict]:
+    paths = {
+        "province": "/v1/stats/province",
+        "commune": f"/v1/stats/communes/{COMMUNE}",
+        "unit": f"/v1/stats/units/{UNIT}",
+    }
+    return {scope: stats.get(path).json() for scope, path in paths.items()}
+
+
+def answer(attempt: dict, right: int) -> dict[str, int]:
+    """Answer the first `right` questions correctly and the rest wrongly."""
+    answers = {}
+    for i, question in enumerate(attempt["questions"]):
+        key = COURSE.questions[question["id"]].answer
+        answers[question["id"]] = key if i < right else (key + 1) % 4
+    return answers
+
+
+def take(enrollment: Api, learner_id: str, topic: int | str, right: int) -> dict:
+    started = enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": topic})
+    assert started.status_code == 201, started.text
+    attempt = started.json()
+    assert all(set(q) == {"id", "text", "choices"} for q in attempt["questions"])
+    submitted = enrollment.post(
+        f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": answer(attempt, right)}
+    )
+    assert submitted.status_code == 202, submitted.text
+
+    def graded() -> dict | None:
+        view = enrollment.get(f"/v1/attempts/{attempt['attempt_id']}").json()
+        return view if view["status"] in ("graded", "rejected") else None
+
+    return eventually(graded)
+
+
+def test_a_learner_goes_from_registration_to_a_verified_certificate(apis: dict[str, Api]) -> None:
+    enrollment, certs, stats = apis["enrollment"], apis["certs"], apis["stats"]
+    before = counters(stats)
+
+    registered = enrollment.post(
+        "/v1/learners",
+        {
+            "full_name": "Nguyễn Thị Hoa",
+            "category": "cbccvc",
+            "commune_code": COMMUNE,
+            "unit_code": UNIT,
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    learner_id = registered.json()["learner_id"]
+
+    # Topic 1: a failed quiz (3/5) first, then a pass (4/5) — the retake counts.
+    for lesson in COURSE.topic(1).lessons:
+        assert (
+            enrollment.post(
+                f"/v1/learners/{learner_id}/lessons/{lesson.id}/progress", {"percent": 100}
+            ).status_code
+            == 200
+        )
+    failed = take(enrollment, learner_id, 1, right=3)
+    assert failed["result"] == {"correct": 3, "total": 5, "passed": False}
+    assert take(enrollment, learner_id, 1, right=4)["result"]["passed"] is True
+
+    for topic in (2, 3, 4, 5):
+        for lesson in COURSE.topic(topic).lessons:
+            enrollment.post(
+                f"/v1/learners/{learner_id}/lessons/{lesson.id}/progress", {"percent": 80}
+            )
+        assert take(enrollment, learner_id, topic, right=5)["result"]["passed"] is True
+
+    progress = eventually(
+        lambda: (
+            (p := enrollment.get(f"/v1/learners/{learner_id}/progress").json())["exam_eligible"]
+            and p
+        )
+    )
+    assert progress["topics_completed"] == 5
+
+    exam = take(enrollment, learner_id, "final", right=21)
+    assert exam["result"] == {"correct": 21, "total": 30, "passed": True}
+
+    progress = eventually(
+        lambda: (
+            (p := enrollment.get(f"/v1/learners/{learner_id}/progress").json())["certificate_id"]
+            and p
+        )
+    )
+    certificate = certs.get(f"/v1/certificates/{progress['certificate_id']}")
+    assert certificate.status_code == 200
+    body = certificate.json()
+    assert body["learner_id"] == learner_id
+    assert body["full_name"] == "Nguyễn Thị Hoa"
+    assert body["exam"] == {"correct": 21, "total": 30}
+
+    # Anyone shown the certificate can check it with the published key, offline.
+    jwk = certs.get("/v1/keys").json()["keys"][0]
+    public_key = OKPAlgorithm.from_jwk(jwk)
+    claims = jwt.decode(body["token"], public_key, algorithms=["EdDSA"])
+    assert claims["sub"] == learner_id and claims["jti"] == body["certificate_id"]
+    assert certs.post("/v1/certificates/verify", {"token": body["token"]}).json()["valid"] is True
+    forged = body["token"][:-4] + ("AAAA" if not body["token"].endswith("AAAA") else "BBBB")
+    assert certs.post("/v1/certificates/verify", {"token": forged}).status_code == 422
+
+    def counted() -> dict | None:
+        now = counters(stats)
+        return (
+            now if now["commune"]["certificates"] == before["commune"]["certificates"] + 1 else None
+        )
+
+    after = eventually(counted)
+    for scope in ("province", "commune", "unit"):
+        delta = {
+            k: after[scope][k] - before[scope][k]
+            for k in ("learners", "topics_completed", "certificates")
+        }
+        assert delta == {"learners": 1, "topics_completed": 5, "certificates": 1}, scope
+    assert (
+        after["unit"]["learners_by_category"]["cbccvc"]
+        == before["unit"]["learners_by_category"]["cbccvc"] + 1
+    )
+
+
+def test_every_service_reports_health_readiness_and_metrics(apis: dict[str, Api]) -> None:
+    for name, api in apis.items():
+        assert api.get("/healthz").status_code == 200, name
+        ready = api.get("/readyz")
+        assert ready.status_code == 200 and ready.json()["status"] == "ready", (name, ready.text)
+        metrics = api.get("/metrics")
+        assert metrics.status_code == 200 and "hocvuso_events" in metrics.text, name
+
+
+def test_the_course_outline_never_carries_the_answer_key(apis: dict[str, Api]) -> None:
+    outline = apis["enrollment"].get("/v1/course").json()
+    assert outline["topics"][0]["title"] == "Kiến thức số"
+    assert outline["rules"]["exam_pass_correct"] == 21
+    assert "answer" not in str(outline)
