@@ -157,22 +157,18 @@ class Stack:
     def start_services(self, ports: dict[str, int] | None = None, timeout: float = 90) -> None:
         self.ports = dict(ports or {s: free_port() for s in SERVICES})
         for service in SERVICES:
-            self._spawn(
-                service,
-                [
-                    sys.executable,
-                    "-m",
-                    "hocvuso.cli",
-                    "serve",
-                    service,
-                    "--port",
-                    str(self.ports[service]),
-                    "--log-level",
-                    "warning",
-                ],
-            )
+            self._spawn_service(service)
         for service in SERVICES:
             wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
+
+    def _spawn_service(self, service: str) -> subprocess.Popen:
+        port = str(self.ports[service])
+        command = ["serve", service, "--port", port, "--log-level", "warning"]
+        return self._spawn(service, [sys.executable, "-m", "hocvuso.cli", *command])
+
+    def restart_service(self, service: str, timeout: float = 90) -> None:
+        self.stop_service(service)
+        wait_for_http(f"{self.url(service)}/readyz", timeout, self._spawn_service(service))
 
     def stop_service(self, name: str) -> None:
         proc = self.procs.pop(name, None)

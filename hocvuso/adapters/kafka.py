@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
 
 from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_PUBLISHED
 from hocvuso.events.contract import DEAD_LETTER_TOPIC, TOPICS, Event
@@ -166,5 +166,11 @@ class BatchConsumer:
                     self._consumer.seek(tp, part[0].offset)
                 await asyncio.sleep(1.0)
                 continue
-            await self._consumer.commit()
+            try:
+                await self._consumer.commit()
+            except CommitFailedError:
+                # The group rebalanced mid-batch; the new owner will see these records
+                # again, and handlers are idempotent, so nothing is lost or doubled.
+                log.warning("offset commit failed after a rebalance; batch will be redelivered")
+                continue
             self.batches += 1

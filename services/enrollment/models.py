@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,9 +29,12 @@ class LessonProgress(BaseModel):
     percent: int = Field(ge=0, le=100, strict=True)
 
 
+TopicNumber = Annotated[int, Field(ge=1, le=5, strict=True)]
+
+
 class AttemptRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    topic: int | Literal["final"] = Field(description="A topic number 1..5, or 'final'")
+    topic: TopicNumber | Literal["final"] = Field(description="A topic number 1..5, or 'final'")
 
 
 class PublicQuestion(BaseModel):

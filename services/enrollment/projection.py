@@ -50,5 +50,4 @@ class ResultProjection:
                 event.attempt_id, {"status": "rejected", "reason": event.reason}
             )
         elif isinstance(event, CertificateIssued):
-            fact = facts.CertificateIssued(event.certificate_id)
-            await self._store.apply_fact(event.learner_id, fact)
+            await self._store.attach_certificate(event.learner_id, event.certificate_id)

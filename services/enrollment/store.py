@@ -63,6 +63,20 @@ class EnrollmentStore:
         doc = await update_versioned(self.learners, learner_id, change)
         return progress_from_dict(doc["progress"])
 
+    async def attach_certificate(self, learner_id: str, certificate_id: str) -> None:
+        """Show an issued certificate, whether or not the exam result has arrived yet.
+
+        Certificates and grades come on different topics, so their order is not fixed;
+        certs is the authority on issuing, and the fold's check belongs to the audit.
+        """
+
+        def change(doc: dict | None) -> dict:
+            if doc is None:
+                raise LearnerNotFound(learner_id)
+            return {**doc, "progress": {**doc["progress"], "certificate_id": certificate_id}}
+
+        await update_versioned(self.learners, learner_id, change)
+
     async def add_attempt(self, attempt: dict) -> None:
         await self.attempts.insert_one(attempt)
 

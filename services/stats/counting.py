@@ -55,7 +55,8 @@ class Counting:
                     continue
                 _count(book, event)
                 EVENTS_CONSUMED.labels("stats", event.type_name).inc()
-            for index, book in self.books.items():
+            # A rebalance may add or drop books while we await the database.
+            for index, book in list(self.books.items()):
                 learners, scopes = book.take_dirty()
                 if learners or scopes:
                     await self._store.save(index, learners, scopes)
