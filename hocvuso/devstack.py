@@ -7,6 +7,7 @@ starts by hand is what the end-to-end tests drive.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -208,6 +209,9 @@ def run_forever(state_dir: Path, demo: bool = True) -> int:
             print(f"port {wanted} for {service} is taken; set HOCVUSO_{service.upper()}_PORT")
             return 1
         ports[service] = wanted
+    # Tansu keeps topics in memory only, so data left in MongoDB from an earlier run would
+    # no longer match the event log: every local run starts from an empty database.
+    shutil.rmtree(state_dir / "mongo", ignore_errors=True)
     started = time.monotonic()
     print("starting the local stack (Tansu broker, nx-27017, four services) ...", flush=True)
     with running_stack(state_dir, ports) as stack:
