@@ -209,6 +209,9 @@ def run_forever(state_dir: Path, demo: bool = True) -> int:
             print(f"port {wanted} for {service} is taken; set HOCVUSO_{service.upper()}_PORT")
             return 1
         ports[service] = wanted
+    # Stop cleanly on Ctrl-C and on `kill`, even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     # Tansu keeps topics in memory only, so data left in MongoDB from an earlier run would
     # no longer match the event log: every local run starts from an empty database.
     shutil.rmtree(state_dir / "mongo", ignore_errors=True)
