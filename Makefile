@@ -28,3 +28,6 @@ schemas: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .run .pytest_cache
+
+bench: $(STAMP)
+	$(PY) -m tests.bench.bench_pipeline
