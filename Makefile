@@ -31,3 +31,4 @@ clean:
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.bench_pipeline
+	$(PY) -m tests.bench.bench_latency

@@ -81,6 +81,7 @@ class Stack:
     mongo_port: int = 0
     ports: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -93,6 +94,7 @@ class Stack:
             "HOCVUSO_CERTS__SIGNING_KEY_FILE": str(self.state_dir / "signing-key.pem"),
             "HOCVUSO_HTTP__HOST": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
         }
 
     def url(self, service: str) -> str:
@@ -188,8 +190,10 @@ class Stack:
 
 
 @contextmanager
-def running_stack(state_dir: Path, ports: dict[str, int] | None = None) -> Iterator[Stack]:
-    stack = Stack(state_dir)
+def running_stack(
+    state_dir: Path, ports: dict[str, int] | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    stack = Stack(state_dir, extra_env=dict(extra_env or {}))
     try:
         stack.start_servers()
         stack.prepare()
