@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from hocvuso.adapters.http import ERROR_RESPONSES, problem
@@ -31,6 +33,22 @@ from services.enrollment.store import EnrollmentStore, LearnerNotFound
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 CONFLICT = {409: {"description": "A course rule forbids this now; `detail` says which"}}
 UNAVAILABLE = {503: {"description": "The event broker did not accept the event; retry"}}
+RETRIED = {200: {"description": "A retry with the same Idempotency-Key: the earlier result"}}
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("6f0d8d0e-8f5b-4f7e-9d7c-2b3c1d7e5a90")
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Send the same key when retrying, to get the first result, not a second one",
+    ),
+]
+
+
+def _new_id(scope: str, idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}|{idempotency_key}").hex
 
 
 def _parts(request: Request) -> tuple[EnrollmentStore, Publisher, Catalog]:
@@ -57,10 +75,18 @@ async def course(request: Request) -> dict:
     status_code=201,
     response_model=Registered,
     summary="Register a learner",
-    responses={422: {"description": "Unknown commune or unit"}},
+    responses={**RETRIED, 422: {"description": "Unknown commune or unit"}, **UNAVAILABLE},
 )
-async def register(body: Registration, request: Request):
+async def register(body: Registration, request: Request, idempotency_key: IdempotencyKey = None):
     store, publisher, catalog = _parts(request)
+    learner_id = _new_id("learner", idempotency_key)
+    if idempotency_key is not None:
+        with contextlib.suppress(LearnerNotFound):
+            known = await store.learner(learner_id)
+            answer = Registered(
+                learner_id=learner_id, course_version=known["progress"]["course_version"]
+            )
+            return JSONResponse(answer.model_dump(), status_code=200)
     reference = request.app.state.reference
     if body.commune_code not in reference.communes:
         return problem(
@@ -72,7 +98,6 @@ async def register(body: Registration, request: Request):
         return problem(422, "unit_required", "public-sector staff (cbccvc) must name their unit")
     now = datetime.now(UTC)
     version = catalog.in_force_at(now).version
-    learner_id = uuid.uuid4().hex
     event = ev.LearnerRegistered(
         learner_id=learner_id, course_version=version, registered_at=now, **body.model_dump()
     )
@@ -128,10 +153,26 @@ async def lesson_progress(learner_id: str, lesson_id: str, body: LessonProgress,
     status_code=201,
     response_model=AttemptCreated,
     summary="Start a topic quiz or the final exam",
-    responses={**CONFLICT, **UNAVAILABLE},
+    responses={**RETRIED, **CONFLICT, **UNAVAILABLE},
 )
-async def start_attempt(learner_id: str, body: AttemptRequest, request: Request):
+async def start_attempt(
+    learner_id: str,
+    body: AttemptRequest,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
+):
     store, publisher, catalog = _parts(request)
+    attempt_id = _new_id(f"attempt|{learner_id}", idempotency_key)
+    if idempotency_key is not None and (known := await store.attempt(attempt_id)) is not None:
+        course = catalog[known["course_version"]]
+        questions = [course.questions[q].public() for q in known["question_ids"]]
+        answer = AttemptCreated(
+            attempt_id=attempt_id,
+            topic=topic_of(known["pool"]),
+            course_version=course.version,
+            questions=questions,
+        )
+        return JSONResponse(answer.model_dump(), status_code=200)
     try:
         progress = await store.progress(learner_id)
     except LearnerNotFound:
@@ -142,7 +183,6 @@ async def start_attempt(learner_id: str, body: AttemptRequest, request: Request)
         facts.check_can_attempt(progress, course, pool)
     except facts.RuleViolation as rule:
         return _refused(rule)
-    attempt_id = uuid.uuid4().hex
     question_ids = draw_questions(course, pool, attempt_id)
     now = datetime.now(UTC)
     await publisher.publish(

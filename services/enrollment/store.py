@@ -78,7 +78,11 @@ class EnrollmentStore:
         await update_versioned(self.learners, learner_id, change)
 
     async def add_attempt(self, attempt: dict) -> None:
-        await self.attempts.insert_one(attempt)
+        # An upsert, so two racing retries of one idempotent request store one attempt.
+        fields = {k: v for k, v in attempt.items() if k != "_id"}
+        await self.attempts.update_one(
+            {"_id": attempt["_id"]}, {"$setOnInsert": fields}, upsert=True
+        )
 
     async def attempt(self, attempt_id: str) -> dict | None:
         return await self.attempts.find_one({"_id": attempt_id})

@@ -120,3 +120,25 @@ def test_a_commune_without_published_population_shows_no_data_not_zero(stack: St
     body = Api(stack.url("stats")).get(f"/v1/stats/communes/{unknown.official_code}").json()
     assert body["population"] is None
     assert body["learners"] >= 0 and body["certified_percent"] in (None, *range(0, 101))
+
+
+def test_a_retried_registration_with_its_idempotency_key_gives_the_same_learner(
+    enrollment: Api,
+) -> None:
+    body = {"full_name": "Trương Thị Chín", "category": "citizen", "commune_code": "21028"}
+    key = {"Idempotency-Key": f"portal-form-{id(body)}"}
+    first = enrollment.http.post("/v1/learners", json=body, headers=key)
+    again = enrollment.http.post("/v1/learners", json=body, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["learner_id"] == again.json()["learner_id"]
+    other = enrollment.http.post("/v1/learners", json=body)
+    assert other.json()["learner_id"] != first.json()["learner_id"]
+
+
+def test_a_retried_attempt_start_gives_the_same_attempt(enrollment: Api, learner: str) -> None:
+    key = {"Idempotency-Key": "quiz-4-click-1"}
+    path = f"/v1/learners/{learner}/attempts"
+    first = enrollment.http.post(path, json={"topic": 4}, headers=key)
+    again = enrollment.http.post(path, json={"topic": 4}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json() == again.json()
