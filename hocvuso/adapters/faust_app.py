@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
-from hocvuso.adapters.metrics import DEAD_LETTERS
-from hocvuso.events.contract import DEAD_LETTER_TOPIC
-from hocvuso.events.envelope import dead_letter_headers
+from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED
+from hocvuso.events.contract import DEAD_LETTER_TOPIC, Event
+from hocvuso.events.envelope import dead_letter_headers, from_record, to_record
 from hocvuso.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -66,3 +67,33 @@ async def dead_letter(app: faust.App, event: Any, error: str, service: str) -> N
     await raw_topic(app, DEAD_LETTER_TOPIC).send(key=event.key, value=event.value, headers=headers)
     DEAD_LETTERS.labels(service, message.topic).inc()
     log.warning("dead-lettered %s: %s", origin, error)
+
+
+Handler = Callable[[Event], Awaitable[list[Event]]]
+
+
+async def publish(app: faust.App, event: Event, service: str) -> None:
+    record = to_record(event, f"/hocvuso/{service}")
+    await raw_topic(app, record.topic).send(
+        key=record.key, value=record.value, headers=record.headers
+    )
+    EVENTS_PUBLISHED.labels(service, event.type_name).inc()
+
+
+async def consume(app: faust.App, stream: Any, service: str, handle: Handler) -> None:
+    """Decode each record, handle it and publish what the handler returns.
+
+    A record that cannot be decoded or handled goes to the dead-letter topic: handlers
+    are deterministic (waiting out outages themselves), so retrying would fail again.
+    Publishing errors are not caught: the event is then redelivered, not lost.
+    """
+    async for record in stream.events():
+        try:
+            event = from_record(record.headers, record.value)
+            outputs = await handle(event)
+        except Exception as exc:
+            await dead_letter(app, record, f"{type(exc).__name__}: {exc}", service)
+            continue
+        for output in outputs:
+            await publish(app, output, service)
+        EVENTS_CONSUMED.labels(service, event.type_name).inc()

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from hocvuso.adapters import mongo
-from hocvuso.adapters.faust_app import dead_letter, make_faust_app, raw_topic
+from hocvuso.adapters.faust_app import consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import (
     ERROR_RESPONSES,
     add_error_handlers,
@@ -21,16 +21,13 @@ from hocvuso.adapters.http import (
     problem,
 )
 from hocvuso.adapters.kafka import ensure_topics
-from hocvuso.adapters.metrics import EVENTS_CONSUMED, EVENTS_PUBLISHED
 from hocvuso.events import contract as ev
-from hocvuso.events.envelope import from_record, to_record
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
 from services.certs.issuer import earns_certificate, issue, issued_event
 
 SERVICE = "certs"
 log = logging.getLogger(__name__)
-SOURCE = f"/hocvuso/{SERVICE}"
 
 
 class TokenToCheck(BaseModel):
@@ -42,29 +39,18 @@ def build_worker(settings: Settings, certificates, signer: Signer) -> faust.App:
     names = app.Table("certs-learner-names", default=None)
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)
 
-    @app.agent(inputs)
-    async def certify(stream):
-        async for record in stream.events():
-            try:
-                event = from_record(record.headers, record.value)
-                await handle(event)
-            except Exception as exc:  # never block the partition on one bad record
-                await dead_letter(app, record, f"{type(exc).__name__}: {exc}", SERVICE)
-                continue
-            EVENTS_CONSUMED.labels(SERVICE, event.type_name).inc()
-
-    async def handle(event: ev.Event) -> None:
+    async def handle(event: ev.Event) -> list[ev.Event]:
         if isinstance(event, ev.LearnerRegistered):
             names[event.learner_id] = event.full_name
         elif earns_certificate(event):
             doc = issue(event, names.get(event.learner_id), settings.certs.issuer, signer)
-            stored = await _store_once(certificates, doc)
-            # Re-sent on every redelivery: the certificate id makes it the same fact.
-            issued = to_record(issued_event(stored), SOURCE)
-            await raw_topic(app, issued.topic).send(
-                key=issued.key, value=issued.value, headers=issued.headers
-            )
-            EVENTS_PUBLISHED.labels(SERVICE, ev.CertificateIssued.type_name).inc()
+            # Announced again on every redelivery: the certificate id makes it one fact.
+            return [issued_event(await _store_once(certificates, doc))]
+        return []
+
+    @app.agent(inputs)
+    async def certify(stream):
+        await consume(app, stream, SERVICE, handle)
 
     return app
 

@@ -6,9 +6,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from hocvuso.adapters import mongo
+from hocvuso.adapters.connections import connected
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
-from hocvuso.adapters.kafka import BatchConsumer, Publisher, ensure_topics
+from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.domain.course import packaged_catalog
 from hocvuso.settings import Settings
@@ -24,27 +24,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = mongo.connect(settings.mongo)
-        await ensure_topics(settings.kafka)
-        catalog = packaged_catalog()
-        store = EnrollmentStore(mongo.database(client, settings.mongo, SERVICE), catalog)
-        await store.create_indexes()
-        publisher = Publisher(settings.kafka, SERVICE)
-        await publisher.start()
-        projection = ResultProjection(store, publisher)
-        consumer = BatchConsumer(
-            settings.kafka, f"hocvuso-{SERVICE}", TOPICS, projection.handle_batch
-        )
-        await consumer.start()
-        app.state.catalog, app.state.store, app.state.publisher = catalog, store, publisher
-        app.state.reference = await load_reference_data(client, settings.mongo)
-        app.state.readiness = lambda: _readiness(client, publisher, consumer)
-        try:
+        async with connected(settings, SERVICE) as parts:
+            catalog = packaged_catalog()
+            store = EnrollmentStore(parts.database(), catalog)
+            await store.create_indexes()
+            app.state.reference = await load_reference_data(parts.client, settings.mongo)
+            projection = ResultProjection(store, parts.publisher)
+            await parts.start_consumer(
+                BatchConsumer(settings.kafka, f"hocvuso-{SERVICE}", TOPICS, projection.handle_batch)
+            )
+            app.state.catalog, app.state.store, app.state.publisher = (
+                catalog,
+                store,
+                parts.publisher,
+            )
+            app.state.parts = parts
             yield
-        finally:
-            await consumer.stop()
-            await publisher.stop()
-            await client.close()
 
     app = FastAPI(
         title="hocvuso enrollment",
@@ -53,14 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     add_error_handlers(app)
-    add_operational_routes(app, lambda: app.state.readiness())
+    add_operational_routes(app, lambda: app.state.parts.readiness())
     app.include_router(router)
     return app
-
-
-async def _readiness(client, publisher: Publisher, consumer: BatchConsumer) -> dict[str, bool]:
-    return {
-        "database": await mongo.ping(client),
-        "broker": publisher.started,
-        "consumer": consumer.running,
-    }

@@ -6,14 +6,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
-from hocvuso.adapters import mongo
+from hocvuso.adapters.connections import connected
 from hocvuso.adapters.http import (
     ERROR_RESPONSES,
     add_error_handlers,
     add_operational_routes,
     problem,
 )
-from hocvuso.adapters.kafka import BatchConsumer, Publisher, ensure_topics
+from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
 from hocvuso.settings import Settings
@@ -48,43 +48,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        client = mongo.connect(settings.mongo)
-        await ensure_topics(settings.kafka)
-        store = StatsStore(mongo.database(client, settings.mongo, SERVICE))
-        await store.create_indexes()
-        reference = await load_reference_data(client, settings.mongo)
-        publisher = Publisher(settings.kafka, SERVICE)
-        await publisher.start()
-        counting = Counting(store, publisher, reference.unit_parents)
-        consumer = BatchConsumer(
-            settings.kafka,
-            f"hocvuso-{SERVICE}",
-            TOPICS,
-            counting.handle_batch,
-            on_assigned=counting.on_assigned,
-            on_revoked=counting.on_revoked,
-        )
-        await consumer.start()
-        app.state.client, app.state.store, app.state.reference = client, store, reference
-        app.state.publisher, app.state.consumer = publisher, consumer
-        try:
+        async with connected(settings, SERVICE) as parts:
+            store = StatsStore(parts.database())
+            await store.create_indexes()
+            reference = await load_reference_data(parts.client, settings.mongo)
+            counting = Counting(store, parts.publisher, reference.unit_parents)
+            consumer = BatchConsumer(
+                settings.kafka,
+                f"hocvuso-{SERVICE}",
+                TOPICS,
+                counting.handle_batch,
+                on_assigned=counting.on_assigned,
+                on_revoked=counting.on_revoked,
+            )
+            await parts.start_consumer(consumer)
+            app.state.store, app.state.reference, app.state.parts = store, reference, parts
             yield
-        finally:
-            await consumer.stop()
-            await publisher.stop()
-            await client.close()
 
     app = FastAPI(title="hocvuso stats", version="1", lifespan=lifespan)
     add_error_handlers(app)
-
-    async def readiness() -> dict[str, bool]:
-        return {
-            "database": await mongo.ping(app.state.client),
-            "broker": app.state.publisher.started,
-            "consumer": app.state.consumer.running,
-        }
-
-    add_operational_routes(app, readiness)
+    add_operational_routes(app, lambda: app.state.parts.readiness())
 
     @app.get("/v1/stats/province", summary="Live totals for the whole province")
     async def province(request: Request) -> dict:
