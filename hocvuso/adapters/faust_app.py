@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -38,11 +40,16 @@ def _tune_fetch_wait() -> None:
 def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
     _FETCH_WAIT_MS["value"] = settings.fetch_max_wait_ms
     _tune_fetch_wait()
+    datadir = Path(tempfile.gettempdir()) / "hocvuso-faust"
+    datadir.mkdir(parents=True, exist_ok=True)
     return faust.App(
         app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         web_enabled=False,
         store="memory://",  # tables are rebuilt from their changelog topics on start
+        # Faust wants a writable data directory even for memory stores; keep it out of the
+        # working tree (and off a read-only container root).
+        datadir=str(datadir / "{conf.id}"),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         producer_enable_idempotence=not settings.local_broker,
