@@ -17,7 +17,7 @@ from hocvuso.events.envelope import dead_letter_headers, from_record, to_record
 from hocvuso.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
-_FETCH_WAIT_MS = {"value": 100}
+_FETCH_WAIT_ATTRIBUTE = "hocvuso_fetch_max_wait_ms"
 
 
 def _tune_fetch_wait() -> None:
@@ -30,7 +30,9 @@ def _tune_fetch_wait() -> None:
 
     def create(self, transport):
         consumer = original(self, transport)
-        consumer._fetch_max_wait_ms = _FETCH_WAIT_MS["value"]
+        wait = getattr(self.app, _FETCH_WAIT_ATTRIBUTE, None)
+        if wait is not None:
+            consumer._fetch_max_wait_ms = wait
         return consumer
 
     thread._create_worker_consumer = create
@@ -38,11 +40,10 @@ def _tune_fetch_wait() -> None:
 
 
 def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
-    _FETCH_WAIT_MS["value"] = settings.fetch_max_wait_ms
     _tune_fetch_wait()
     datadir = Path(tempfile.gettempdir()) / "hocvuso-faust"
     datadir.mkdir(parents=True, exist_ok=True)
-    return faust.App(
+    app = faust.App(
         app_id,
         broker=f"kafka://{settings.bootstrap_servers}",
         web_enabled=False,
@@ -60,6 +61,8 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
         topic_allow_declare=True,
         table_standby_replicas=0,
     )
+    setattr(app, _FETCH_WAIT_ATTRIBUTE, settings.fetch_max_wait_ms)
+    return app
 
 
 def raw_topic(app: faust.App, *names: str) -> Any:
