@@ -46,8 +46,8 @@ def add_operational_routes(app: FastAPI, readiness: ReadinessCheck) -> None:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def problem(status: int, title: str, detail: object) -> JSONResponse:
-    return JSONResponse({"error": title, "detail": detail}, status_code=status)
+def problem(status: int, title: str, detail: object, **extra: object) -> JSONResponse:
+    return JSONResponse({"error": title, "detail": detail, **extra}, status_code=status)
 
 
 def add_error_handlers(app: FastAPI) -> None:
@@ -55,7 +55,7 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:
-        return problem(409, "rule_violation", exc.reason)
+        return problem(409, "rule_violation", exc.reason, rule=exc.rule)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,11 +13,13 @@ from hocvuso.domain.course import FINAL_POOL, Course
 
 
 class RuleViolation(ValueError):
-    """A fact the course rules do not allow; `reason` says which rule, for people."""
+    """A fact the course rules do not allow: `reason` explains it to people, `rule` names
+    the rule for programs and metrics (a small fixed set of codes)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, rule: str = "course_rule") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule
 
 
 @dataclass(frozen=True)
@@ -106,15 +108,18 @@ class Progress:
 def check_can_attempt(progress: Progress, course: Course, pool: str) -> None:
     """Raise RuleViolation if the learner may not start an attempt in `pool` now."""
     if pool != FINAL_POOL and (not pool.isdigit() or course.topic(int(pool)) is None):
-        raise RuleViolation(f"unknown quiz pool {pool!r}: a topic number or 'final'")
+        raise RuleViolation(
+            f"unknown quiz pool {pool!r}: a topic number or 'final'", "unknown_pool"
+        )
     if pool == FINAL_POOL and not progress.exam_eligible(course):
         done = len(progress.topics_completed(course))
         raise RuleViolation(
-            f"the final exam needs all {len(course.topics)} topics completed; {done} are"
+            f"the final exam needs all {len(course.topics)} topics completed; {done} are",
+            "exam_not_eligible",
         )
     limit = course.rules.max_attempts
     if limit is not None and progress.attempts_in(pool) >= limit:
-        raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}")
+        raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}", "attempt_limit")
 
 
 def apply(progress: Progress, fact: Fact, course: Course) -> Progress:

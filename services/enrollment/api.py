@@ -61,8 +61,8 @@ def _not_found(what: str, key: str) -> JSONResponse:
 
 
 def _refused(rule: facts.RuleViolation) -> JSONResponse:
-    REJECTED_COMMANDS.labels("enrollment", rule.reason.split(":")[0][:40]).inc()
-    return problem(409, "rule_violation", rule.reason)
+    REJECTED_COMMANDS.labels("enrollment", rule.rule).inc()
+    return problem(409, "rule_violation", rule.reason, rule=rule.rule)
 
 
 @router.get("/course", summary="Topics and lessons of the course in force (no answer key)")

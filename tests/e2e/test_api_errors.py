@@ -81,6 +81,7 @@ def test_the_exam_before_five_topics_is_refused_with_the_reason(enrollment, lear
         "rule_violation",
     )
     assert "all 5 topics" in body["detail"]
+    assert body["rule"] == "exam_not_eligible"
 
 
 @pytest.mark.parametrize("topic", [0, 6, "3", "exam"])
