@@ -55,11 +55,20 @@ class Counting:
                     continue
                 _count(book, event)
                 EVENTS_CONSUMED.labels("stats", event.type_name).inc()
-            # A rebalance may add or drop books while we await the database.
-            for index, book in list(self.books.items()):
-                learners, scopes = book.take_dirty()
-                if learners or scopes:
-                    await self._store.save(index, learners, scopes)
+            try:
+                await self._save_dirty()
+            except Exception:
+                # What was taken out of the books never reached the database: forget the
+                # books, so the retried batch reloads them and saves its changes again.
+                self.books.clear()
+                raise
+
+    async def _save_dirty(self) -> None:
+        # A rebalance may add or drop books while we await the database.
+        for index, book in list(self.books.items()):
+            learners, scopes = book.take_dirty()
+            if learners or scopes:
+                await self._store.save(index, learners, scopes)
 
 
 def _count(book: CounterBook, event: ev.Event) -> None:

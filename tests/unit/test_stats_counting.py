@@ -1,0 +1,119 @@
+"""The stats batch handler: a failed save is retried without losing or doubling counts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, commune_scope, empty_counts
+from hocvuso.events import contract as ev
+from hocvuso.events.envelope import to_record
+from services.stats.counting import Counting
+
+NOW = datetime(2025, 11, 11, 2, tzinfo=UTC)
+
+
+class FlakyStore:
+    """An in-memory stand-in for StatsStore whose save number `fail_on` fails."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.fail_on = fail_on
+        self.saves = 0
+        self.learners: dict[str, tuple[int, dict]] = {}
+        self.counters: dict[tuple[str, int], Counts] = {}
+
+    async def learners_of(self, partition: int):
+        return [
+            (lid, LearnerFacts.from_dict(d))
+            for lid, (p, d) in self.learners.items()
+            if p == partition
+        ]
+
+    async def save(self, partition: int, learners, scopes) -> None:
+        self.saves += 1
+        if self.saves == self.fail_on:
+            raise ConnectionError("database went away")
+        for lid, facts in learners.items():
+            self.learners[lid] = (partition, facts.to_dict())
+        for scope, counts in scopes.items():
+            self.counters[(scope, partition)] = dict(counts)
+
+    def totals(self, scope: str) -> Counts:
+        totals = empty_counts()
+        for (s, _), counts in self.counters.items():
+            if s == scope:
+                for name in COUNT_FIELDS:
+                    totals[name] += counts[name]
+        return totals
+
+
+class NoDeadLetters:
+    async def dead_letter(self, record, error: str) -> None:
+        raise AssertionError(f"unexpected dead letter: {error}")
+
+
+def records(partition: int, *events: ev.Event) -> list:
+    out = []
+    for offset, event in enumerate(events):
+        r = to_record(event, "/tests")
+        out.append(
+            SimpleNamespace(
+                topic=r.topic,
+                partition=partition,
+                offset=offset,
+                key=r.key,
+                value=r.value,
+                headers=r.headers,
+            )
+        )
+    return out
+
+
+def registered(learner_id: str) -> ev.LearnerRegistered:
+    return ev.LearnerRegistered(
+        learner_id=learner_id,
+        full_name="A",
+        category="citizen",
+        commune_code="21025",
+        course_version="v1",
+        registered_at=NOW,
+    )
+
+
+def completed(learner_id: str, topic: int) -> ev.TopicCompleted:
+    return ev.TopicCompleted(
+        learner_id=learner_id, course_version="v1", topic_number=topic, completed_at=NOW
+    )
+
+
+def test_a_batch_whose_save_failed_is_counted_exactly_once_when_retried() -> None:
+    store = FlakyStore(fail_on=2)  # the first save is the partition's load, the second the batch
+    counting = Counting(store, NoDeadLetters(), {})  # type: ignore[arg-type]
+    batch = records(0, registered("a"), completed("a", 1), registered("b"))
+
+    async def run() -> None:
+        try:
+            await counting.handle_batch(batch)
+        except ConnectionError:
+            pass  # the consumer rewinds and hands over the same batch again
+        else:
+            raise AssertionError("the first save should have failed")
+        await counting.handle_batch(batch)
+        await counting.handle_batch(batch)  # and a redelivery after that changes nothing
+
+    asyncio.run(run())
+    counts = store.totals(commune_scope("21025"))
+    assert (counts["learners"], counts["topics_completed"]) == (2, 1)
+
+
+def test_counters_are_rebuilt_from_saved_learners_when_a_partition_is_loaded() -> None:
+    store = FlakyStore()
+    first = Counting(store, NoDeadLetters(), {})  # type: ignore[arg-type]
+    asyncio.run(first.handle_batch(records(3, registered("a"), completed("a", 2))))
+    store.counters.clear()  # as if the process died between saving learners and counters
+
+    second = Counting(store, NoDeadLetters(), {})  # type: ignore[arg-type]
+    asyncio.run(second.handle_batch(records(3, registered("c"))))
+    counts = store.totals("province")
+    assert (counts["learners"], counts["topics_completed"]) == (2, 1)
