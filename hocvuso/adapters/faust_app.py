@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED
@@ -74,7 +76,9 @@ async def dead_letter(app: faust.App, event: Any, error: str, service: str) -> N
     message = event.message
     origin = f"{message.topic}/{message.partition}@{message.offset}"
     headers = dead_letter_headers(event.headers, error, origin, service)
-    await raw_topic(app, DEAD_LETTER_TOPIC).send(key=event.key, value=event.value, headers=headers)
+    topic = raw_topic(app, DEAD_LETTER_TOPIC)
+    delivered = await topic.send(key=event.key, value=event.value, headers=headers)
+    await delivered
     DEAD_LETTERS.labels(service, message.topic).inc()
     log.warning("dead-lettered %s: %s", origin, error)
 
@@ -84,9 +88,10 @@ Handler = Callable[[Event], Awaitable[list[Event]]]
 
 async def publish(app: faust.App, event: Event, service: str) -> None:
     record = to_record(event, f"/hocvuso/{service}")
-    await raw_topic(app, record.topic).send(
+    delivered = await raw_topic(app, record.topic).send(
         key=record.key, value=record.value, headers=record.headers
     )
+    await delivered  # wait for the broker's acknowledgement, not just the send buffer
     EVENTS_PUBLISHED.labels(service, event.type_name).inc()
 
 
@@ -95,7 +100,8 @@ async def consume(app: faust.App, stream: Any, service: str, handle: Handler) ->
 
     A record that cannot be decoded or handled goes to the dead-letter topic: handlers
     are deterministic (waiting out outages themselves), so retrying would fail again.
-    Publishing errors are not caught: the event is then redelivered, not lost.
+    Publishing is retried until the broker takes it: faust may acknowledge an event whose
+    agent crashed, so giving up here could lose a result.
     """
     async for record in stream.events():
         try:
@@ -105,5 +111,17 @@ async def consume(app: faust.App, stream: Any, service: str, handle: Handler) ->
             await dead_letter(app, record, f"{type(exc).__name__}: {exc}", service)
             continue
         for output in outputs:
-            await publish(app, output, service)
+            await _publish_until_sent(app, output, service)
         EVENTS_CONSUMED.labels(service, event.type_name).inc()
+
+
+async def _publish_until_sent(app: faust.App, event: Event, service: str) -> None:
+    delay = 0.5
+    while True:
+        try:
+            await publish(app, event, service)
+            return
+        except KafkaError:
+            log.exception("could not publish %s; retrying in %.1f s", event.type_name, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
