@@ -33,6 +33,22 @@ class LearnerFacts:
     topics: set[int] = field(default_factory=set)
     certified: bool = False
 
+    def fingerprint(self) -> tuple:
+        """Equal fingerprints mean equal facts; cheaper to compare than `to_dict()`."""
+        return (
+            self.registered,
+            self.category,
+            self.commune,
+            self.unit,
+            frozenset(self.topics),
+            self.certified,
+        )
+
+    @classmethod
+    def from_fingerprint(cls, fingerprint: tuple) -> LearnerFacts:
+        registered, category, commune, unit, topics, certified = fingerprint
+        return cls(registered, category, commune, unit, set(topics), certified)
+
     def to_dict(self) -> dict[str, object]:
         return {
             "registered": self.registered,
@@ -108,13 +124,13 @@ class CounterBook:
 
     def _update(self, learner_id: str, change) -> None:
         facts = self.learners.setdefault(learner_id, LearnerFacts())
-        before_scopes, before = self._scopes_of(facts), self._contribution(facts)
-        before_state = facts.to_dict()
+        before = facts.fingerprint()
         change(facts)
-        if facts.to_dict() == before_state:
-            return
+        if facts.fingerprint() == before:
+            return  # a duplicate or a re-announcement: the common case, kept cheap
         self.dirty_learners.add(learner_id)
-        self._add(before_scopes, before, -1)
+        old = LearnerFacts.from_fingerprint(before)
+        self._add(self._scopes_of(old), self._contribution(old), -1)
         self._add(self._scopes_of(facts), self._contribution(facts), +1)
 
     def _add(self, scopes: list[str], counts: Counts, sign: int) -> None:
