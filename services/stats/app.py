@@ -16,18 +16,12 @@ from hocvuso.adapters.http import (
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
+from hocvuso.domain.rates import percent
 from hocvuso.settings import Settings
 from services.stats.counting import TOPICS, Counting
 from services.stats.store import StatsStore
 
 SERVICE = "stats"
-
-
-def _ratio(part: int, whole: int | None) -> float | None:
-    """Percent with one decimal; None (shown as "no data") when the whole is unknown or 0."""
-    if not whole:
-        return None
-    return round(100 * part / whole, 1)
 
 
 def present(scope: str, counts: Counts, extra: dict | None = None) -> dict:
@@ -39,7 +33,7 @@ def present(scope: str, counts: Counts, extra: dict | None = None) -> dict:
         "topics_completed": counts["topics_completed"],
         "completed_all_topics": counts["completed_all_topics"],
         "certificates": counts["certificates"],
-        "certified_percent": _ratio(counts["certificates"], counts["learners"]),
+        "certified_percent": percent(counts["certificates"], counts["learners"]),
     }
 
 
