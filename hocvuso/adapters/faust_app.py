@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED
-from hocvuso.events.contract import DEAD_LETTER_TOPIC, Event
+from hocvuso.domain.events import DEAD_LETTER_TOPIC, Event
 from hocvuso.events.envelope import dead_letter_headers, from_record, to_record
 from hocvuso.settings import KafkaSettings
 

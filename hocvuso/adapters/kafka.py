@@ -14,7 +14,7 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
 
 from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_PUBLISHED
-from hocvuso.events.contract import DEAD_LETTER_TOPIC, TOPICS, Event
+from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPICS, Event
 from hocvuso.events.envelope import dead_letter_headers, to_record
 from hocvuso.settings import KafkaSettings
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
-from hocvuso.events.contract import EVENT_TYPES, Event
+from hocvuso.domain.events import EVENT_TYPES, Event
 
 SPEC_VERSION = "1.0"
 _ID_NAMESPACE = uuid.UUID("3b0c35a2-3c6f-4b55-9a43-0b9c6a1f4d21")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import msgspec
 
-from hocvuso.events.contract import EVENT_TYPES
+from hocvuso.domain.events import EVENT_TYPES
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
 

@@ -21,7 +21,7 @@ from hocvuso.adapters.http import (
     problem,
 )
 from hocvuso.adapters.kafka import ensure_topics
-from hocvuso.events import contract as ev
+from hocvuso.domain import events as ev
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
 from services.certs.issuer import earns_certificate, issue, issued_event

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from hocvuso.domain import events as ev
 from hocvuso.domain.course import FINAL_POOL
-from hocvuso.events import contract as ev
 from hocvuso.signing import Signer
 
 _CERT_NAMESPACE = uuid.UUID("9a1f6c47-1f4e-4f0e-8a57-2f1b86f3c0d5")

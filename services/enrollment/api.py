@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse
 from hocvuso.adapters.http import ERROR_RESPONSES, problem
 from hocvuso.adapters.kafka import Publisher
 from hocvuso.adapters.metrics import REJECTED_COMMANDS
+from hocvuso.domain import events as ev
 from hocvuso.domain import progress as facts
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.quiz import check_answers, draw_questions
-from hocvuso.events import contract as ev
 from services.enrollment.models import (
     Answers,
     AttemptCreated,

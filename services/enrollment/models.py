@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hocvuso.events.contract import Category
+from hocvuso.domain.events import Category
 
 
 class Registration(BaseModel):

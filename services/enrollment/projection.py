@@ -9,7 +9,7 @@ from aiokafka import ConsumerRecord
 from hocvuso.adapters.kafka import Publisher
 from hocvuso.adapters.metrics import EVENTS_CONSUMED
 from hocvuso.domain import progress as facts
-from hocvuso.events.contract import (
+from hocvuso.domain.events import (
     AttemptGraded,
     AttemptRejected,
     CertificateIssued,

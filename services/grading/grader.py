@@ -12,10 +12,10 @@ from datetime import datetime
 
 import msgspec
 
+from hocvuso.domain import events as ev
 from hocvuso.domain import progress as facts
 from hocvuso.domain.course import FINAL_POOL, Catalog
 from hocvuso.domain.quiz import score
-from hocvuso.events import contract as ev
 
 State = dict
 

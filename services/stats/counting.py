@@ -8,8 +8,8 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from hocvuso.adapters.kafka import Publisher
 from hocvuso.adapters.metrics import BATCH_SECONDS, EVENTS_CONSUMED
+from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
-from hocvuso.events import contract as ev
 from hocvuso.events.envelope import UndecodableEvent, from_record
 from services.stats.store import StatsStore
 

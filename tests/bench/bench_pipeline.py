@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
 from hocvuso.domain.reference import communes, units
-from hocvuso.events import contract as ev
 from hocvuso.events.envelope import from_record, to_record
 
 EVENTS = 200_000

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from hocvuso.events.contract import EVENT_TYPES, TOPICS
+from hocvuso.domain.events import EVENT_TYPES, TOPICS
 from hocvuso.events.schemas import SCHEMA_DIR, schema_of
 
 

@@ -8,7 +8,7 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from hocvuso.devstack import Stack
-from hocvuso.events.contract import Event
+from hocvuso.domain.events import Event
 from hocvuso.events.envelope import to_record
 
 

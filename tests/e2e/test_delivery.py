@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from hocvuso.devstack import Stack
-from hocvuso.events import contract as ev
+from hocvuso.domain import events as ev
 from hocvuso.events.envelope import to_record
 from tests.e2e.client import Api, eventually
 from tests.e2e.kafka_tools import headers_of, produce, produce_raw, read_topic

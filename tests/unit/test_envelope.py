@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from hocvuso.events import contract as ev
+from hocvuso.domain import events as ev
 from hocvuso.events.envelope import UndecodableEvent, from_record, header, to_record
 
 NOW = datetime(2025, 11, 11, 2, 0, tzinfo=UTC)

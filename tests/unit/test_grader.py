@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from hocvuso.domain import events as ev
 from hocvuso.domain.course import Catalog
-from hocvuso.events import contract as ev
 from services.grading.grader import CannotGrade, Grader
 from tests.unit.course_fixture import tiny_course
 

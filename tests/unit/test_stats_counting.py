@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
+from hocvuso.domain import events as ev
 from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, commune_scope, empty_counts
-from hocvuso.events import contract as ev
 from hocvuso.events.envelope import to_record
 from services.stats.counting import Counting
 

@@ -1,5 +1,8 @@
 """Every event hocvuso publishes: a frozen payload, a versioned type name and its topic.
 
+Plain dataclasses, so the core speaks in events without a serialisation library;
+hocvuso.events encodes and decodes them.
+
 Within a major version only additive, optional fields may be added; a breaking change is a
 new type name (…v2) on a new topic. The JSON Schemas under schemas/events/ are the
 committed contract, and tests/contract fails when a payload drifts from them.
@@ -7,15 +10,15 @@ committed contract, and tests/contract fails when a payload drifts from them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Literal
-
-import msgspec
 
 Category = Literal["cbccvc", "hssv", "citizen"]
 
 
-class Event(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=False):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Event:
     type_name: ClassVar[str]
     topic: ClassVar[str]
     learner_id: str
@@ -30,7 +33,8 @@ class Event(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Fal
         return ()
 
 
-class LearnerRegistered(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LearnerRegistered(Event):
     type_name = "vn.hocvuso.enrollment.learner.registered.v1"
     topic = "hocvuso.learners.v1"
     full_name: str
@@ -46,7 +50,8 @@ class LearnerRegistered(Event, frozen=True, kw_only=True):
         return (self.learner_id,)
 
 
-class LessonProgressed(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LessonProgressed(Event):
     type_name = "vn.hocvuso.enrollment.lesson.progressed.v1"
     topic = "hocvuso.progress.v1"
     course_version: str
@@ -55,7 +60,8 @@ class LessonProgressed(Event, frozen=True, kw_only=True):
     reported_at: datetime
 
 
-class AttemptStarted(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttemptStarted(Event):
     type_name = "vn.hocvuso.enrollment.attempt.started.v1"
     topic = "hocvuso.attempts.v1"
     attempt_id: str
@@ -68,7 +74,8 @@ class AttemptStarted(Event, frozen=True, kw_only=True):
         return (self.attempt_id,)
 
 
-class AttemptSubmitted(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttemptSubmitted(Event):
     type_name = "vn.hocvuso.enrollment.attempt.submitted.v1"
     topic = "hocvuso.attempts.v1"
     attempt_id: str
@@ -76,7 +83,8 @@ class AttemptSubmitted(Event, frozen=True, kw_only=True):
     submitted_at: datetime
 
 
-class AttemptGraded(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttemptGraded(Event):
     type_name = "vn.hocvuso.grading.attempt.graded.v1"
     topic = "hocvuso.grades.v1"
     attempt_id: str
@@ -91,7 +99,8 @@ class AttemptGraded(Event, frozen=True, kw_only=True):
         return (self.attempt_id,)
 
 
-class AttemptRejected(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AttemptRejected(Event):
     type_name = "vn.hocvuso.grading.attempt.rejected.v1"
     topic = "hocvuso.grades.v1"
     attempt_id: str
@@ -102,7 +111,8 @@ class AttemptRejected(Event, frozen=True, kw_only=True):
         return (self.attempt_id,)
 
 
-class TopicCompleted(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TopicCompleted(Event):
     type_name = "vn.hocvuso.grading.topic.completed.v1"
     topic = "hocvuso.grades.v1"
     course_version: str
@@ -113,7 +123,8 @@ class TopicCompleted(Event, frozen=True, kw_only=True):
         return (self.learner_id, self.course_version, str(self.topic_number))
 
 
-class CertificateIssued(Event, frozen=True, kw_only=True):
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CertificateIssued(Event):
     type_name = "vn.hocvuso.certs.certificate.issued.v1"
     topic = "hocvuso.certificates.v1"
     certificate_id: str
