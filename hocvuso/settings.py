@@ -19,6 +19,10 @@ class KafkaSettings(BaseModel):
     # Tansu holds an empty fetch for about half of this and is not woken by new data,
     # so it bounds the latency of every hop.
     fetch_max_wait_ms: int = Field(default=100, ge=1)
+    session_timeout_ms: int = Field(default=6000, ge=1000)
+    request_timeout_ms: int = Field(default=30000, ge=1000)
+    # A consumer with lag that has handled nothing for this long counts as stalled.
+    stall_after_seconds: float = Field(default=30.0, gt=0)
 
 
 class MongoSettings(BaseModel):

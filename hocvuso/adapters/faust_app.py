@@ -1,36 +1,32 @@
-"""Building a faust app that runs inside a service's event loop, tuned for our brokers."""
+"""Faust: an app that runs inside a service's event loop, and its agents fed to `Delivery`."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import faust
-from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
-from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_CONSUMED, EVENTS_PUBLISHED
-from hocvuso.domain.events import DEAD_LETTER_TOPIC, Event
-from hocvuso.events.envelope import dead_letter_headers, from_record, to_record
+from hocvuso.adapters.consumer_health import ConsumerHealth
+from hocvuso.adapters.delivery import Delivery
+from hocvuso.events.envelope import InboundRecord, header_pairs
 from hocvuso.settings import KafkaSettings
 
-log = logging.getLogger(__name__)
 _FETCH_WAIT_ATTRIBUTE = "hocvuso_fetch_max_wait_ms"
 
 
 def _tune_fetch_wait() -> None:
     """Faust hard-codes the consumer's fetch wait at 1,500 ms, which is the latency floor
     of every hop on a broker that does not wake idle fetches; use our setting instead."""
-    thread = faust_aiokafka.AIOKafkaConsumerThread
+    thread: Any = faust_aiokafka.AIOKafkaConsumerThread
     if getattr(thread, "_hocvuso_tuned", False):
         return
     original = thread._create_worker_consumer
 
-    def create(self, transport):
+    def create(self: Any, transport: Any) -> Any:
         consumer = original(self, transport)
         wait = getattr(self.app, _FETCH_WAIT_ATTRIBUTE, None)
         if wait is not None:
@@ -58,8 +54,8 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
         producer_enable_idempotence=not settings.local_broker,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
-        broker_session_timeout=6,  # Tansu answers a join after half of it
-        broker_heartbeat_interval=2,
+        broker_session_timeout=settings.session_timeout_ms / 1000,  # Tansu answers after half
+        broker_heartbeat_interval=settings.session_timeout_ms / 3000,
         topic_allow_declare=True,
         table_standby_replicas=0,
     )
@@ -71,57 +67,63 @@ def raw_topic(app: faust.App, *names: str) -> Any:
     return app.topic(*names, key_serializer="raw", value_serializer="raw")
 
 
-async def dead_letter(app: faust.App, event: Any, error: str, service: str) -> None:
-    """Send a record this service cannot process to the dead-letter topic, with the error."""
+def bytes_table(app: faust.App, name: str) -> Any:
+    """A table whose values the service encodes itself (typed core state as JSON bytes)."""
+    return app.Table(name, default=None, key_type=bytes, value_type=bytes, value_serializer="raw")
+
+
+def inbound(event: Any) -> InboundRecord:
     message = event.message
-    origin = f"{message.topic}/{message.partition}@{message.offset}"
-    headers = dead_letter_headers(event.headers, error, origin, service)
-    topic = raw_topic(app, DEAD_LETTER_TOPIC)
-    delivered = await topic.send(key=event.key, value=event.value, headers=headers)
-    await delivered
-    DEAD_LETTERS.labels(service, message.topic).inc()
-    log.warning("dead-lettered %s: %s", origin, error)
-
-
-Handler = Callable[[Event], Awaitable[list[Event]]]
-
-
-async def publish(app: faust.App, event: Event, service: str) -> None:
-    record = to_record(event, f"/hocvuso/{service}")
-    delivered = await raw_topic(app, record.topic).send(
-        key=record.key, value=record.value, headers=record.headers
+    return InboundRecord(
+        message.topic,
+        message.partition,
+        message.offset,
+        message.key,
+        message.value,
+        tuple(header_pairs(message.headers)),
     )
-    await delivered  # wait for the broker's acknowledgement, not just the send buffer
-    EVENTS_PUBLISHED.labels(service, event.type_name).inc()
 
 
-async def consume(app: faust.App, stream: Any, service: str, handle: Handler) -> None:
-    """Decode each record, handle it and publish what the handler returns.
+def watch_highwater(app: faust.App, delivery: Delivery) -> None:
+    def highwater(topic: str, partition: int) -> int | None:
+        try:
+            return int(app.consumer.highwater(TP(topic, partition)))
+        except Exception:  # not started or not assigned: nothing known
+            return None
 
-    A record that cannot be decoded or handled goes to the dead-letter topic: handlers
-    are deterministic (waiting out outages themselves), so retrying would fail again.
-    Publishing is retried until the broker takes it: faust may acknowledge an event whose
-    agent crashed, so giving up here could lose a result.
+    delivery.health.highwater = highwater
+
+
+async def consume(stream: Any, delivery: Delivery) -> None:
+    """The body of every faust agent: each record through the one delivery routine.
+
+    Faust acknowledges a record when the loop moves past it, so a result is published
+    (and a poison record dead-lettered) before its offset can be committed.
     """
-    async for record in stream.events():
-        try:
-            event = from_record(record.headers, record.value)
-            outputs = await handle(event)
-        except Exception as exc:
-            await dead_letter(app, record, f"{type(exc).__name__}: {exc}", service)
-            continue
-        for output in outputs:
-            await _publish_until_sent(app, output, service)
-        EVENTS_CONSUMED.labels(service, event.type_name).inc()
+    async for event in stream.events():
+        await delivery.deliver(inbound(event))
 
 
-async def _publish_until_sent(app: faust.App, event: Event, service: str) -> None:
-    delay = 0.5
-    while True:
-        try:
-            await publish(app, event, service)
-            return
-        except KafkaError:
-            log.exception("could not publish %s; retrying in %.1f s", event.type_name, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
+class FaustWorker:
+    """A faust app as one of the runtime's consumers."""
+
+    def __init__(self, app: faust.App, *deliveries: Delivery) -> None:
+        self.app = app
+        self.name = str(app.conf.id)
+        self._deliveries = deliveries
+        for delivery in deliveries:
+            watch_highwater(app, delivery)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.app.started) and not self.app.should_stop
+
+    @property
+    def healths(self) -> list[ConsumerHealth]:
+        return [d.health for d in self._deliveries]
+
+    async def start(self) -> None:
+        await self.app.start()
+
+    async def stop(self) -> None:
+        await self.app.stop()

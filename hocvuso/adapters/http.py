@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import logging
 
-from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pymongo.errors import PyMongoError
 
+from hocvuso.adapters.failures import is_transient
 from hocvuso.domain.progress import RuleViolation
 
-ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+log = logging.getLogger(__name__)
 
 
-def add_operational_routes(app: FastAPI, readiness: ReadinessCheck) -> None:
+def add_operational_routes(app: FastAPI) -> None:
+    """Health, readiness and metrics, answered from the service's runtime."""
+
     @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -24,16 +25,20 @@ def add_operational_routes(app: FastAPI, readiness: ReadinessCheck) -> None:
     @app.get(
         "/readyz",
         tags=["ops"],
-        summary="Readiness: broker and database reachable, consumers running",
-        responses={503: {"description": "A dependency is not ready"}},
+        summary="Readiness: this process can serve its routes",
+        description=(
+            "A service with routes of its own is ready when its database answers; a process "
+            "that only consumes is ready while none of its consumers is stalled. "
+            "`?detail=1` adds each consumer's lag, stall state and seconds since progress."
+        ),
+        responses={503: {"description": "Not ready; `checks` says what is missing"}},
     )
-    async def readyz() -> JSONResponse:
-        checks = await readiness()
-        ready = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+    async def readyz(request: Request, detail: bool = False) -> JSONResponse:
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is None:
+            return JSONResponse({"status": "starting", "checks": {}}, status_code=503)
+        ready, body = await runtime.readiness(detail)
+        return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get(
         "/metrics",
@@ -62,16 +67,11 @@ def add_error_handlers(app: FastAPI) -> None:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return problem(400, "invalid_request", errors)
 
-    @app.exception_handler(KafkaError)
-    async def broker_unavailable(_: Request, exc: KafkaError) -> JSONResponse:
-        return problem(503, "broker_unavailable", "the event broker did not take the event; retry")
-
-    @app.exception_handler(PyMongoError)
-    async def database_unavailable(_: Request, exc: PyMongoError) -> JSONResponse:
-        return problem(503, "database_unavailable", "the database did not answer; retry")
-
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_transient(exc):
+            return problem(503, "unavailable", "a service we depend on did not answer; retry")
+        log.exception("request failed", exc_info=exc)
         return problem(500, "internal_error", "the server could not complete the request")
 
 

@@ -1,4 +1,4 @@
-"""Publishing, topic creation and a batch consumer loop over aiokafka."""
+"""aiokafka: the one publisher, topic creation, and the batch consumer over `Delivery`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
 
-from hocvuso.adapters.metrics import DEAD_LETTERS, EVENTS_PUBLISHED
+from hocvuso.adapters.backoff import until_done
+from hocvuso.adapters.consumer_health import ConsumerHealth
+from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.metrics import BATCH_SECONDS, DEAD_LETTERS, EVENTS_PUBLISHED
 from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPICS, Event
-from hocvuso.events.envelope import dead_letter_headers, to_record
+from hocvuso.events.envelope import InboundRecord, dead_letter_headers, to_record
 from hocvuso.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -44,11 +47,15 @@ def make_producer(settings: KafkaSettings) -> AIOKafkaProducer:
         enable_idempotence=not settings.local_broker,
         acks="all",
         linger_ms=5,
+        request_timeout_ms=settings.request_timeout_ms,
     )
 
 
 class Publisher:
-    """Sends events with their envelope, waiting for the broker's acknowledgement."""
+    """The one way hocvuso sends records: events with their envelope, and dead letters.
+
+    `publish` returns once the broker has acknowledged every event it was given.
+    """
 
     def __init__(self, settings: KafkaSettings, service: str) -> None:
         self._producer = make_producer(settings)
@@ -63,44 +70,64 @@ class Publisher:
         self.started = False
         await self._producer.stop()
 
-    async def publish(self, event: Event) -> None:
-        record = to_record(event, f"/hocvuso/{self._service}")
-        await self._producer.send_and_wait(
-            record.topic, record.value, key=record.key, headers=record.headers
-        )
-        EVENTS_PUBLISHED.labels(self._service, event.type_name).inc()
+    async def publish(self, events: Sequence[Event], ce_ids: Sequence[str | None] = ()) -> None:
+        source = f"/hocvuso/{self._service}"
+        ids = list(ce_ids) or [None] * len(events)
+        pending = []
+        for event, ce_id in zip(events, ids, strict=True):
+            record = to_record(event, source, ce_id)
+            pending.append(
+                await self._producer.send(
+                    record.topic, record.value, key=record.key, headers=record.headers
+                )
+            )
+        await asyncio.gather(*pending)
+        for event in events:
+            EVENTS_PUBLISHED.labels(self._service, event.type_name).inc()
 
-    async def dead_letter(self, record: ConsumerRecord, error: str) -> None:
-        origin = f"{record.topic}/{record.partition}@{record.offset}"
-        headers = dead_letter_headers(record.headers, error, origin, self._service)
+    async def dead_letter(self, record: InboundRecord, error: str) -> None:
+        headers = dead_letter_headers(record, error, self._service)
         await self._producer.send_and_wait(
             DEAD_LETTER_TOPIC, record.value, key=record.key, headers=headers
         )
         DEAD_LETTERS.labels(self._service, record.topic).inc()
-        log.warning("dead-lettered %s: %s", origin, error)
+        log.warning("dead-lettered %s: %s", record.origin, error)
 
 
-BatchHandler = Callable[[list[ConsumerRecord]], Awaitable[None]]
 PartitionsHandler = Callable[[set[TopicPartition]], Awaitable[None]]
+Flush = Callable[[], Awaitable[None]]
 
 
-class _Rebalance(ConsumerRebalanceListener):
-    def __init__(self, on_assigned: PartitionsHandler, on_revoked: PartitionsHandler) -> None:
-        self._on_assigned, self._on_revoked = on_assigned, on_revoked
-
-    async def on_partitions_revoked(self, revoked) -> None:
-        await self._on_revoked(set(revoked))
-
-    async def on_partitions_assigned(self, assigned) -> None:
-        await self._on_assigned(set(assigned))
-
-
-async def _nothing(_: set[TopicPartition]) -> None:
+async def _nothing(*_: object) -> None:
     return None
 
 
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, consumer: BatchConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            self._consumer.delivery.health.forget(tp.topic, tp.partition)
+        await self._consumer.on_revoked(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await until_done(lambda: self._consumer.on_assigned(set(assigned)), "load partitions")
+
+
+def inbound(record: ConsumerRecord) -> InboundRecord:
+    return InboundRecord(
+        record.topic,
+        record.partition,
+        record.offset,
+        record.key,
+        record.value,
+        tuple(record.headers or ()),
+    )
+
+
 class BatchConsumer:
-    """Reads batches and commits their offsets only after the handler has finished.
+    """Reads batches, delivers each record, flushes, and only then commits the offsets.
 
     Delivery is therefore at least once: a crash between handling and committing
     redelivers the batch, and the handlers are written to make that harmless.
@@ -111,7 +138,8 @@ class BatchConsumer:
         settings: KafkaSettings,
         group_id: str,
         topics: Sequence[str],
-        handle: BatchHandler,
+        delivery: Delivery,
+        flush: Flush = _nothing,
         on_assigned: PartitionsHandler = _nothing,
         on_revoked: PartitionsHandler = _nothing,
         max_records: int = 2000,
@@ -122,27 +150,39 @@ class BatchConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
-            session_timeout_ms=6000,
-            heartbeat_interval_ms=2000,
+            session_timeout_ms=settings.session_timeout_ms,
+            heartbeat_interval_ms=settings.session_timeout_ms // 3,
             # Range assignment gives partition i of every topic to the same member, and a
             # learner's events sit in the same partition number of every topic.
             partition_assignment_strategy=(RangePartitionAssignor,),
         )
+        self.name = group_id
+        self.delivery = delivery
+        self.on_assigned, self.on_revoked = on_assigned, on_revoked
+        self._flush = flush
         self._topics = list(topics)
-        self._handle = handle
-        self._listener = _Rebalance(on_assigned, on_revoked)
         self._max_records = max_records
-        self._task: asyncio.Task | None = None
-        self.batches = 0
+        self._task: asyncio.Task[None] | None = None
+        delivery.health.highwater = self._highwater
+
+    def _highwater(self, topic: str, partition: int) -> int | None:
+        try:
+            return self._consumer.highwater(TopicPartition(topic, partition))
+        except Exception:  # not assigned (any more): nothing known
+            return None
 
     @property
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
+    @property
+    def healths(self) -> list[ConsumerHealth]:
+        return [self.delivery.health]
+
     async def start(self) -> None:
-        self._consumer.subscribe(self._topics, listener=self._listener)
+        self._consumer.subscribe(self._topics, listener=_Rebalance(self))
         await self._consumer.start()
-        self._task = asyncio.create_task(self._run(), name="batch-consumer")
+        self._task = asyncio.create_task(self._run(), name=f"consumer {self.name}")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -151,26 +191,19 @@ class BatchConsumer:
         await self._consumer.stop()
 
     async def _run(self) -> None:
+        service = self.delivery.service
         while True:
             batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
             records = [r for part in batches.values() for r in part]
             if not records:
                 continue
+            with BATCH_SECONDS.labels(service).time():
+                for record in records:
+                    await self.delivery.deliver(inbound(record))
+                await until_done(self._flush, f"{service}: save the batch")
             try:
-                await self._handle(records)
-            except Exception:
-                # Not a poison record (handlers dead-letter those) but a failing
-                # dependency: rewind and retry the batch rather than skip it.
-                log.exception("batch handler failed; retrying the batch")
-                for tp, part in batches.items():
-                    self._consumer.seek(tp, part[0].offset)
-                await asyncio.sleep(1.0)
-                continue
-            try:
-                await self._consumer.commit()
+                await until_done(self._consumer.commit, f"{service}: commit offsets")
             except CommitFailedError:
                 # The group rebalanced mid-batch; the new owner will see these records
                 # again, and handlers are idempotent, so nothing is lost or doubled.
                 log.warning("offset commit failed after a rebalance; batch will be redelivered")
-                continue
-            self.batches += 1

@@ -1,9 +1,14 @@
-"""CloudEvents-style envelope in Kafka headers, JSON payload in the value."""
+"""CloudEvents-style envelope in Kafka headers, JSON payload in the value.
+
+`decode` is the one gate every consumed record passes: whatever bytes arrive in the key,
+the value or any header, it returns a v1 event or raises `PoisonRecord` — never anything
+else — so a consumer can dead-letter the record and move on.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,22 +18,43 @@ from hocvuso.domain.events import EVENT_TYPES, Event
 
 SPEC_VERSION = "1.0"
 _ID_NAMESPACE = uuid.UUID("3b0c35a2-3c6f-4b55-9a43-0b9c6a1f4d21")
+_DEAD_LETTER_NAMESPACE = uuid.UUID("c2d8a3f0-5a0e-4a8e-9f61-6f3f8f0c9b17")
 _encoder = msgspec.json.Encoder()
 _decoders = {name: msgspec.json.Decoder(cls) for name, cls in EVENT_TYPES.items()}
+# The envelope headers a v1 record must carry, each exactly once, as UTF-8 text.
+REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 Headers = list[tuple[str, bytes]]
 
 
-class UndecodableEvent(ValueError):
+class PoisonRecord(ValueError):
     """A record that is not a v1 hocvuso event; it belongs on the dead-letter topic."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Record:
+    """An event ready to be sent."""
+
     topic: str
     key: bytes
     value: bytes
     headers: Headers
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRecord:
+    """A consumed record as the broker gave it, whichever client read it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+    @property
+    def origin(self) -> str:
+        return f"{self.topic}/{self.partition}@{self.offset}"
 
 
 def event_id(event: Event, *identity: str) -> str:
@@ -36,9 +62,15 @@ def event_id(event: Event, *identity: str) -> str:
     return str(uuid.uuid5(_ID_NAMESPACE, "|".join((event.type_name, *identity))))
 
 
-def to_record(event: Event, source: str) -> Record:
-    identity = event.identity()
-    ce_id = event_id(event, *identity) if identity else str(uuid.uuid4())
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def to_record(event: Event, source: str, ce_id: str | None = None) -> Record:
+    """`ce_id` defaults to the fact's deterministic id, or a fresh one for repeatable facts."""
+    if ce_id is None:
+        identity = event.identity()
+        ce_id = event_id(event, *identity) if identity else str(uuid.uuid4())
     headers: Headers = [
         ("ce_specversion", SPEC_VERSION.encode()),
         ("ce_id", ce_id.encode()),
@@ -47,7 +79,7 @@ def to_record(event: Event, source: str) -> Record:
         ("ce_time", datetime.now(UTC).isoformat().encode()),
         ("content-type", b"application/json"),
     ]
-    return Record(event.topic, event.key.encode(), _encoder.encode(event), headers)
+    return Record(event.topic, event.key.encode(), encode(event), headers)
 
 
 def header_pairs(headers: Mapping[str, bytes] | Iterable[tuple[str, bytes]] | None) -> Headers:
@@ -59,45 +91,65 @@ def header_pairs(headers: Mapping[str, bytes] | Iterable[tuple[str, bytes]] | No
     return list(headers)
 
 
-def header(
-    headers: Mapping[str, bytes] | Iterable[tuple[str, bytes]] | None, name: str
-) -> str | None:
-    for key, value in header_pairs(headers):
-        if key == name:
-            return value.decode() if isinstance(value, bytes) else str(value)
-    return None
-
-
-def from_record(
-    headers: Mapping[str, bytes] | Sequence[tuple[str, bytes]] | None, value: bytes | None
-) -> Event:
-    type_name = header(headers, "ce_type")
-    if type_name is None:
-        raise UndecodableEvent("missing ce_type header")
-    decoder = _decoders.get(type_name)
-    if decoder is None:
-        raise UndecodableEvent(f"unknown event type {type_name!r}")
-    if value is None:
-        raise UndecodableEvent("empty record value")
+def header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
+    """The text of a header of ours; PoisonRecord when it is not UTF-8 or appears twice."""
+    values = [value for key, value in headers if key == name]
+    if not values:
+        return None
+    if len(values) > 1:
+        raise PoisonRecord(f"header {name} appears {len(values)} times")
     try:
-        return decoder.decode(value)
+        return bytes(values[0]).decode("utf-8")
+    except (UnicodeDecodeError, TypeError) as exc:
+        raise PoisonRecord(f"header {name} is not UTF-8 text") from exc
+
+
+def decode(record: InboundRecord) -> Event:
+    try:
+        return _decode(record)
+    except PoisonRecord:
+        raise
+    except Exception as exc:  # whatever the bytes provoke, it is the record's fault
+        raise PoisonRecord(f"undecodable record: {type(exc).__name__}: {exc}") from exc
+
+
+def _decode(record: InboundRecord) -> Event:
+    texts = {name: header(record.headers, name) for name in REQUIRED_HEADERS}
+    missing = [name for name, text in texts.items() if not text]
+    if missing:
+        raise PoisonRecord(f"missing {', '.join(missing)} header")
+    if texts["ce_specversion"] != SPEC_VERSION:
+        raise PoisonRecord(f"unsupported ce_specversion {texts['ce_specversion']!r}")
+    type_name = texts["ce_type"]
+    decoder = _decoders.get(type_name or "")
+    if decoder is None:
+        raise PoisonRecord(f"unknown event type {type_name!r}")
+    if record.value is None:
+        raise PoisonRecord("empty record value")
+    try:
+        event: Event = decoder.decode(record.value)
     except msgspec.ValidationError as exc:
-        raise UndecodableEvent(f"{type_name}: {exc}") from exc
+        raise PoisonRecord(f"{type_name}: {exc}") from exc
     except msgspec.DecodeError as exc:
-        raise UndecodableEvent(f"{type_name}: not JSON: {exc}") from exc
+        raise PoisonRecord(f"{type_name}: not JSON: {exc}") from exc
+    if not event.learner_id or record.key != event.learner_id.encode():
+        raise PoisonRecord("the record key is not the event's learner id")
+    return event
 
 
-def dead_letter_headers(
-    headers: Mapping[str, bytes] | Sequence[tuple[str, bytes]] | None,
-    error: str,
-    origin: str,
-    service: str,
-) -> Headers:
-    """Keep the original envelope and say what went wrong and where the record came from."""
-    kept = [(k, v) for k, v in header_pairs(headers) if not k.startswith("dlq_")]
+def dead_letter_id(service: str, record: InboundRecord) -> str:
+    """The same record dead-lettered again by the same service (after a crash, say) carries
+    the same id, so tools reading the dead-letter topic can drop the repeat."""
+    return str(uuid.uuid5(_DEAD_LETTER_NAMESPACE, f"{service}|{record.origin}"))
+
+
+def dead_letter_headers(record: InboundRecord, error: str, service: str) -> Headers:
+    """Keep the original envelope byte for byte and say what went wrong and where."""
+    kept = [(k, v) for k, v in record.headers if not k.startswith("dlq_")]
     return [
         *kept,
+        ("dlq_id", dead_letter_id(service, record).encode()),
         ("dlq_error", error.encode()[:4000]),
-        ("dlq_origin", origin.encode()),
+        ("dlq_origin", record.origin.encode()),
         ("dlq_service", service.encode()),
     ]

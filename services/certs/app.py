@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 
-import faust
 import jwt
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
-from hocvuso.adapters import mongo
-from hocvuso.adapters.faust_app import consume, make_faust_app, raw_topic
+from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import (
     ERROR_RESPONSES,
     add_error_handlers,
     add_operational_routes,
     problem,
 )
-from hocvuso.adapters.kafka import ensure_topics
+from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.domain import events as ev
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
@@ -34,12 +31,13 @@ class TokenToCheck(BaseModel):
     token: str = Field(min_length=1, description="The certificate's compact JWS")
 
 
-def build_worker(settings: Settings, certificates, signer: Signer) -> faust.App:
+def build_worker(runtime: Runtime, certificates, signer: Signer) -> FaustWorker:
+    settings = runtime.settings
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
     names = app.Table("certs-learner-names", default=None)
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)
 
-    async def handle(event: ev.Event) -> list[ev.Event]:
+    async def handle(event: ev.Event, partition: int) -> Sequence[ev.Event]:
         if isinstance(event, ev.LearnerRegistered):
             names[event.learner_id] = event.full_name
         elif earns_certificate(event):
@@ -48,30 +46,21 @@ def build_worker(settings: Settings, certificates, signer: Signer) -> faust.App:
             return [issued_event(await _store_once(certificates, doc))]
         return []
 
-    @app.agent(inputs)
-    async def certify(stream):
-        await consume(app, stream, SERVICE, handle)
+    delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 
-    return app
+    @app.agent(inputs)
+    async def certify(stream):  # type: ignore[no-untyped-def]
+        await consume(stream, delivery)
+
+    return FaustWorker(app, delivery)
 
 
 async def _store_once(certificates, doc: dict) -> dict:
     """The first issuance wins; a retry gets back exactly what was stored and signed.
 
-    A database outage is waited out rather than skipped: the exam was passed, so the
-    certificate must follow once the database is back.
+    A database outage is waited out by the delivery routine, which hands the same event
+    over again: the exam was passed, so the certificate must follow.
     """
-    delay = 0.5
-    while True:
-        try:
-            return await _insert_or_read(certificates, doc)
-        except PyMongoError:
-            log.exception("certificate store unavailable; retrying in %.1f s", delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10.0)
-
-
-async def _insert_or_read(certificates, doc: dict) -> dict:
     existing = await certificates.find_one({"_id": doc["_id"]})
     if existing is not None:
         return existing
@@ -103,36 +92,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     signer = Signer(read_key(settings.certs.signing_key_file))
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        client = mongo.connect(settings.mongo)
-        certificates = mongo.database(client, settings.mongo, SERVICE)["certificates"]
-        await ensure_topics(settings.kafka)
-        worker = build_worker(settings, certificates, signer)
-        await worker.start()
-        app.state.client, app.state.certificates, app.state.worker = client, certificates, worker
-        try:
-            yield
-        finally:
-            await worker.stop()
-            await client.close()
+    async def setup(runtime: Runtime, app: FastAPI) -> None:
+        certificates = runtime.database()["certificates"]
+        app.state.certificates = certificates
+        await runtime.start_consumer(build_worker(runtime, certificates, signer))
 
     app = FastAPI(
         title="hocvuso certs",
         version="1",
         description="Electronic certificates, signed with Ed25519 (JWS, alg EdDSA).",
-        lifespan=lifespan,
+        lifespan=service_lifespan(settings, SERVICE, setup),
     )
     add_error_handlers(app)
-
-    async def readiness() -> dict[str, bool]:
-        worker = app.state.worker
-        return {
-            "database": await mongo.ping(app.state.client),
-            "worker": worker.started and not worker.should_stop,
-        }
-
-    add_operational_routes(app, readiness)
+    add_operational_routes(app)
 
     @app.get("/v1/keys", summary="The public keys that verify certificates (JWKS)")
     async def keys() -> dict:

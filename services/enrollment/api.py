@@ -101,7 +101,7 @@ async def register(body: Registration, request: Request, idempotency_key: Idempo
     event = ev.LearnerRegistered(
         learner_id=learner_id, course_version=version, registered_at=now, **body.model_dump()
     )
-    await publisher.publish(event)
+    await publisher.publish([event])
     await store.add_learner(learner_id, {**body.model_dump(), "registered_at": now}, version)
     return Registered(learner_id=learner_id, course_version=version)
 
@@ -136,13 +136,15 @@ async def lesson_progress(learner_id: str, lesson_id: str, body: LessonProgress,
     except facts.RuleViolation as rule:
         return _refused(rule)
     await publisher.publish(
-        ev.LessonProgressed(
-            learner_id=learner_id,
-            course_version=course.version,
-            lesson_id=lesson_id,
-            percent=body.percent,
-            reported_at=datetime.now(UTC),
-        )
+        [
+            ev.LessonProgressed(
+                learner_id=learner_id,
+                course_version=course.version,
+                lesson_id=lesson_id,
+                percent=body.percent,
+                reported_at=datetime.now(UTC),
+            )
+        ]
     )
     updated = await store.apply_fact(learner_id, fact)
     return {"learner_id": learner_id, **updated.summary(course)}
@@ -186,14 +188,16 @@ async def start_attempt(
     question_ids = draw_questions(course, pool, attempt_id)
     now = datetime.now(UTC)
     await publisher.publish(
-        ev.AttemptStarted(
-            learner_id=learner_id,
-            attempt_id=attempt_id,
-            course_version=course.version,
-            pool=pool,
-            question_ids=question_ids,
-            started_at=now,
-        )
+        [
+            ev.AttemptStarted(
+                learner_id=learner_id,
+                attempt_id=attempt_id,
+                course_version=course.version,
+                pool=pool,
+                question_ids=question_ids,
+                started_at=now,
+            )
+        ]
     )
     await store.add_attempt(
         {
@@ -232,12 +236,14 @@ async def submit_answers(attempt_id: str, body: Answers, request: Request):
     except facts.RuleViolation as rule:
         return problem(400, "invalid_answers", rule.reason)
     await publisher.publish(
-        ev.AttemptSubmitted(
-            learner_id=attempt["learner_id"],
-            attempt_id=attempt_id,
-            answers=body.answers,
-            submitted_at=datetime.now(UTC),
-        )
+        [
+            ev.AttemptSubmitted(
+                learner_id=attempt["learner_id"],
+                attempt_id=attempt_id,
+                answers=body.answers,
+                submitted_at=datetime.now(UTC),
+            )
+        ]
     )
     await store.mark_submitted(attempt_id, body.answers)
     return {"attempt_id": attempt_id, "status": "submitted"}

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
-from aiokafka import ConsumerRecord
-
-from hocvuso.adapters.kafka import Publisher
-from hocvuso.adapters.metrics import EVENTS_CONSUMED
 from hocvuso.domain import progress as facts
 from hocvuso.domain.events import (
     AttemptGraded,
@@ -15,27 +11,18 @@ from hocvuso.domain.events import (
     CertificateIssued,
     Event,
 )
-from hocvuso.events.envelope import UndecodableEvent, from_record
-from services.enrollment.store import EnrollmentStore, LearnerNotFound
+from services.enrollment.store import EnrollmentStore
 
-log = logging.getLogger(__name__)
 TOPICS = (AttemptGraded.topic, CertificateIssued.topic)
 
 
 class ResultProjection:
-    def __init__(self, store: EnrollmentStore, publisher: Publisher) -> None:
+    def __init__(self, store: EnrollmentStore) -> None:
         self._store = store
-        self._publisher = publisher
 
-    async def handle_batch(self, records: list[ConsumerRecord]) -> None:
-        for record in records:
-            try:
-                event = from_record(record.headers, record.value)
-                await self._handle(event)
-            except (UndecodableEvent, facts.RuleViolation, LearnerNotFound) as exc:
-                await self._publisher.dead_letter(record, f"{type(exc).__name__}: {exc}")
-                continue
-            EVENTS_CONSUMED.labels("enrollment", event.type_name).inc()
+    async def handle(self, event: Event, partition: int) -> Sequence[Event]:
+        await self._handle(event)
+        return ()
 
     async def _handle(self, event: Event) -> None:
         if isinstance(event, AttemptGraded):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import faust
 from fastapi import FastAPI
 
-from hocvuso.adapters.faust_app import consume, make_faust_app, raw_topic
+from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
-from hocvuso.adapters.kafka import ensure_topics
+from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.domain import events as ev
 from hocvuso.domain.course import packaged_catalog
 from hocvuso.settings import Settings
@@ -19,48 +18,35 @@ from services.grading.grader import Grader
 SERVICE = "grading"
 
 
-def build_worker(settings: Settings, grader: Grader) -> faust.App:
-    app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
+def build_worker(runtime: Runtime, grader: Grader) -> FaustWorker:
+    app = make_faust_app(f"hocvuso-{SERVICE}", runtime.settings.kafka)
     learners = app.Table("grading-learners", default=None)
     inputs = raw_topic(app, ev.LessonProgressed.topic, ev.AttemptStarted.topic)
 
-    async def handle(event: ev.Event) -> list[ev.Event]:
+    async def handle(event: ev.Event, partition: int) -> Sequence[ev.Event]:
         key = event.learner_id
         state, outputs = grader.handle(learners.get(key), event, datetime.now(UTC))
         if state is not None:
             learners[key] = state
         return outputs
 
-    @app.agent(inputs)
-    async def grade(stream):
-        await consume(app, stream, SERVICE, handle)
+    delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 
-    return app
+    @app.agent(inputs)
+    async def grade(stream):  # type: ignore[no-untyped-def]
+        await consume(stream, delivery)
+
+    return FaustWorker(app, delivery)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        await ensure_topics(settings.kafka)
-        worker = build_worker(settings, Grader(packaged_catalog()))
-        await worker.start()
-        app.state.worker = worker
-        try:
-            yield
-        finally:
-            await worker.stop()
+    async def setup(runtime: Runtime, app: FastAPI) -> None:
+        await runtime.start_consumer(build_worker(runtime, Grader(packaged_catalog())))
 
+    lifespan = service_lifespan(settings, SERVICE, setup, consumes_only=True)
     app = FastAPI(title="hocvuso grading", version="1", lifespan=lifespan)
     add_error_handlers(app)
-
-    async def readiness() -> dict[str, bool]:
-        worker = app.state.worker
-        return {
-            "worker": worker.started and not worker.should_stop,
-            "broker": worker.producer.started,
-        }
-
-    add_operational_routes(app, readiness)
+    add_operational_routes(app)
     return app

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, Request
 
-from hocvuso.adapters.connections import connected
+from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.http import (
     ERROR_RESPONSES,
     add_error_handlers,
@@ -15,6 +13,7 @@ from hocvuso.adapters.http import (
 )
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.reference_cache import load_reference_data
+from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
 from hocvuso.domain.rates import percent
 from hocvuso.settings import Settings
@@ -40,28 +39,31 @@ def present(scope: str, counts: Counts, extra: dict | None = None) -> dict:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        async with connected(settings, SERVICE) as parts:
-            store = StatsStore(parts.database())
-            await store.create_indexes()
-            reference = await load_reference_data(parts.client, settings.mongo)
-            counting = Counting(store, parts.publisher, reference.unit_parents)
-            consumer = BatchConsumer(
-                settings.kafka,
-                f"hocvuso-{SERVICE}",
-                TOPICS,
-                counting.handle_batch,
-                on_assigned=counting.on_assigned,
-                on_revoked=counting.on_revoked,
-            )
-            await parts.start_consumer(consumer)
-            app.state.store, app.state.reference, app.state.parts = store, reference, parts
-            yield
+    async def setup(runtime: Runtime, app: FastAPI) -> None:
+        store = StatsStore(runtime.database())
+        await until_done(store.create_indexes, "create indexes")
+        reference = await until_done(
+            lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
+        )
+        counting = Counting(store, reference.unit_parents)
+        group = f"hocvuso-{SERVICE}"
+        consumer = BatchConsumer(
+            settings.kafka,
+            group,
+            TOPICS,
+            runtime.delivery(counting.handle, group),
+            flush=counting.flush,
+            on_assigned=counting.on_assigned,
+            on_revoked=counting.on_revoked,
+        )
+        await runtime.start_consumer(consumer)
+        app.state.store, app.state.reference = store, reference
 
-    app = FastAPI(title="hocvuso stats", version="1", lifespan=lifespan)
+    app = FastAPI(
+        title="hocvuso stats", version="1", lifespan=service_lifespan(settings, SERVICE, setup)
+    )
     add_error_handlers(app)
-    add_operational_routes(app, lambda: app.state.parts.readiness())
+    add_operational_routes(app)
 
     @app.get("/v1/stats/province", summary="Live totals for the whole province")
     async def province(request: Request) -> dict:

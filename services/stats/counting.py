@@ -1,34 +1,27 @@
-"""The stats consumer: a plain batch loop over the pure counter book, one book per partition."""
+"""The stats consumer: the pure counter book, one per owned partition, saved per batch."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 
-from hocvuso.adapters.kafka import Publisher
-from hocvuso.adapters.metrics import BATCH_SECONDS, EVENTS_CONSUMED
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
-from hocvuso.events.envelope import UndecodableEvent, from_record
 from services.stats.store import StatsStore
 
-log = logging.getLogger(__name__)
 TOPICS = (ev.LearnerRegistered.topic, ev.TopicCompleted.topic, ev.CertificateIssued.topic)
 
 
 class Counting:
-    def __init__(
-        self, store: StatsStore, publisher: Publisher, unit_parents: dict[str, str | None]
-    ) -> None:
+    def __init__(self, store: StatsStore, unit_parents: dict[str, str | None]) -> None:
         self._store = store
-        self._publisher = publisher
         self._unit_parents = unit_parents
         self.books: dict[int, CounterBook] = {}
 
     async def on_assigned(self, partitions: set[TopicPartition]) -> None:
-        for index in sorted({tp.partition for tp in partitions}):
-            await self._load(index)
+        for index in sorted({tp.partition for tp in partitions} - set(self.books)):
+            self.books[index] = await self._load(index)
 
     async def on_revoked(self, partitions: set[TopicPartition]) -> None:
         for index in {tp.partition for tp in partitions}:
@@ -41,34 +34,31 @@ class Counting:
             book.load_learner(learner_id, facts)
         _, scopes = book.take_dirty()
         await self._store.save(index, {}, scopes)
-        self.books[index] = book
         return book
 
-    async def handle_batch(self, records: list[ConsumerRecord]) -> None:
-        with BATCH_SECONDS.labels("stats").time():
-            for record in records:
-                book = self.books.get(record.partition) or await self._load(record.partition)
-                try:
-                    event = from_record(record.headers, record.value)
-                except UndecodableEvent as exc:
-                    await self._publisher.dead_letter(record, f"UndecodableEvent: {exc}")
-                    continue
-                _count(book, event)
-                EVENTS_CONSUMED.labels("stats", event.type_name).inc()
-            try:
-                await self._save_dirty()
-            except Exception:
-                # What was taken out of the books never reached the database: forget the
-                # books, so the retried batch reloads them and saves its changes again.
-                self.books.clear()
-                raise
+    async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
+        book = self.books.get(partition)
+        if book is None:  # a record that arrived before its partition's assignment callback
+            book = self.books[partition] = await self._load(partition)
+        _count(book, event)
+        return ()
 
-    async def _save_dirty(self) -> None:
+    async def flush(self) -> None:
+        """Save what the batch changed; retried by the consumer until the database takes it.
+
+        A failed save marks what it carried dirty again, so the retry writes it.
+        """
         # A rebalance may add or drop books while we await the database.
         for index, book in list(self.books.items()):
             learners, scopes = book.take_dirty()
-            if learners or scopes:
+            if not (learners or scopes):
+                continue
+            try:
                 await self._store.save(index, learners, scopes)
+            except BaseException:
+                book.dirty_learners.update(learners)
+                book.dirty_scopes.update(scopes)
+                raise
 
 
 def _count(book: CounterBook, event: ev.Event) -> None:

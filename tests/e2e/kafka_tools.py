@@ -57,3 +57,25 @@ def read_topic(stack: Stack, topic: str, until, timeout: float = 30) -> list[Con
 
 def headers_of(record: ConsumerRecord) -> dict[str, str]:
     return {k: v.decode() for k, v in record.headers}
+
+
+RawRecord = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+
+def produce_all(stack: Stack, records: list[RawRecord]) -> list[str]:
+    """Send every record and return each one's origin, `topic/partition@offset`."""
+
+    async def run() -> list[str]:
+        producer = AIOKafkaProducer(bootstrap_servers=_bootstrap(stack), enable_idempotence=False)
+        await producer.start()
+        try:
+            sent = [
+                await producer.send(topic, value, key=key, headers=headers)
+                for topic, key, value, headers in records
+            ]
+            metadata = [await future for future in sent]
+        finally:
+            await producer.stop()
+        return [f"{m.topic}/{m.partition}@{m.offset}" for m in metadata]
+
+    return asyncio.run(run())

@@ -67,7 +67,11 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
     enrollment = Api(stack.url("enrollment"))
     body = {"full_name": "Mai Thị Bảy", "category": "hssv", "commune_code": "21025"}
     learner_id = enrollment.post("/v1/learners", body).json()["learner_id"]
-    headers = [("ce_type", ev.AttemptSubmitted.type_name.encode()), ("ce_id", b"poison-1")]
+    submitted = ev.AttemptSubmitted(
+        learner_id=learner_id, attempt_id="a", answers={}, submitted_at=NOW
+    )
+    headers = [(k, v) for k, v in to_record(submitted, "/tests").headers if k != "ce_id"]
+    headers.append(("ce_id", b"poison-1"))
     produce_raw(stack, ev.AttemptSubmitted.topic, learner_id.encode(), b"{broken", headers)
 
     def dead(records) -> list:

@@ -7,10 +7,9 @@ import pytest
 from jwt.algorithms import OKPAlgorithm
 
 from hocvuso.devstack import Stack
-from hocvuso.domain.course import packaged_catalog
 from tests.e2e.client import Api, eventually
+from tests.e2e.learning import COURSE, take
 
-COURSE = packaged_catalog()["v1"]
 COMMUNE, UNIT = "21025", "so-khoa-hoc-cong-nghe"  # Phường Cẩm Thành; Sở KH&CN
 
 
@@ -26,32 +25,6 @@ def counters(stats: Api) -> dict[str, dict]:
         "unit": f"/v1/stats/units/{UNIT}",
     }
     return {scope: stats.get(path).json() for scope, path in paths.items()}
-
-
-def answer(attempt: dict, right: int) -> dict[str, int]:
-    """Answer the first `right` questions correctly and the rest wrongly."""
-    answers = {}
-    for i, question in enumerate(attempt["questions"]):
-        key = COURSE.questions[question["id"]].answer
-        answers[question["id"]] = key if i < right else (key + 1) % 4
-    return answers
-
-
-def take(enrollment: Api, learner_id: str, topic: int | str, right: int) -> dict:
-    started = enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": topic})
-    assert started.status_code == 201, started.text
-    attempt = started.json()
-    assert all(set(q) == {"id", "text", "choices"} for q in attempt["questions"])
-    submitted = enrollment.post(
-        f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": answer(attempt, right)}
-    )
-    assert submitted.status_code == 202, submitted.text
-
-    def graded() -> dict | None:
-        view = enrollment.get(f"/v1/attempts/{attempt['attempt_id']}").json()
-        return view if view["status"] in ("graded", "rejected") else None
-
-    return eventually(graded)
 
 
 def test_a_learner_goes_from_registration_to_a_verified_certificate(apis: dict[str, Api]) -> None:

@@ -1,0 +1,84 @@
+"""The one routine every consumer runs on every record: decode, handle, publish, classify.
+
+- A record that does not decode or breaks the contract, or that the handler refuses with a
+  permanent error, goes to the dead-letter topic with the error, its origin and its
+  original bytes — at most once while this process runs — and its partition moves on.
+- A transient failure (database or broker not answering) is retried with the shared
+  backoff, for as long as it takes; it never dead-letters anything. The consumer's health
+  shows the stall meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Protocol
+
+from hocvuso.adapters.backoff import Backoff, until_done
+from hocvuso.adapters.consumer_health import ConsumerHealth
+from hocvuso.adapters.failures import is_transient
+from hocvuso.adapters.metrics import EVENTS_CONSUMED, TRANSIENT_FAILURES
+from hocvuso.domain.events import Event
+from hocvuso.domain.ports import EventHandler
+from hocvuso.events.envelope import InboundRecord, PoisonRecord, decode
+
+log = logging.getLogger(__name__)
+_REMEMBERED = 100_000  # dead-lettered origins kept to refuse a repeat: bounded memory
+
+
+class BusPublisher(Protocol):
+    async def publish(self, events: Sequence[Event]) -> None: ...
+
+    async def dead_letter(self, record: InboundRecord, error: str) -> None: ...
+
+
+class Delivery:
+    def __init__(
+        self,
+        service: str,
+        handler: EventHandler,
+        publisher: BusPublisher,
+        health: ConsumerHealth,
+    ) -> None:
+        self.service = service
+        self.health = health
+        self._handler = handler
+        self._publisher = publisher
+        self._dead_lettered: OrderedDict[str, None] = OrderedDict()
+
+    async def deliver(self, record: InboundRecord) -> None:
+        self.health.received(record)
+        try:
+            event = decode(record)
+        except PoisonRecord as exc:
+            await self._dead_letter(record, f"PoisonRecord: {exc}")
+        else:
+            outputs = await self._handle(event, record)
+            if outputs:
+                await until_done(lambda: self._publisher.publish(outputs), "publish results")
+            EVENTS_CONSUMED.labels(self.service, event.type_name).inc()
+        self.health.handled(record)
+
+    async def _handle(self, event: Event, record: InboundRecord) -> Sequence[Event]:
+        backoff = Backoff()
+        while True:
+            try:
+                return await self._handler(event, record.partition)
+            except Exception as exc:
+                if not is_transient(exc):
+                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+                    return ()
+                TRANSIENT_FAILURES.labels(self.service, "handle").inc()
+                delay = backoff.delay()
+                log.warning("handling %s: %s; retrying in %.1f s", record.origin, exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _dead_letter(self, record: InboundRecord, error: str) -> None:
+        if record.origin in self._dead_lettered:
+            return
+        await until_done(lambda: self._publisher.dead_letter(record, error), "dead-letter")
+        self._dead_lettered[record.origin] = None
+        if len(self._dead_lettered) > _REMEMBERED:
+            self._dead_lettered.popitem(last=False)
