@@ -100,7 +100,7 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
         log = open(self.state_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         proc = subprocess.Popen(
             args, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
@@ -112,6 +112,11 @@ class Stack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.kafka_port = self.kafka_port or free_port()
         self.mongo_port = self.mongo_port or free_port()
+        broker, database = self.start_broker(wait=False), self.start_database(wait=False)
+        wait_for_port(self.kafka_port, 30, broker)
+        wait_for_port(self.mongo_port, 30, database)
+
+    def start_broker(self, wait: bool = True) -> subprocess.Popen[bytes]:
         url = f"tcp://127.0.0.1:{self.kafka_port}"
         broker = self._spawn(
             "tansu",
@@ -126,6 +131,12 @@ class Stack:
                 "memory://tansu/",
             ],
         )
+        if wait:
+            wait_for_port(self.kafka_port, 30, broker)
+        return broker
+
+    def start_database(self, wait: bool = True) -> subprocess.Popen[bytes]:
+        """nx-27017 over its files in the state folder: a restart finds what was committed."""
         data_dir = self.state_dir / "mongo"
         data_dir.mkdir(exist_ok=True)
         nx = Path(sys.executable).with_name("nx-27017")
@@ -143,8 +154,13 @@ class Stack:
                 str(self.state_dir / "nx-27017.pid"),
             ],
         )
-        wait_for_port(self.kafka_port, 30, broker)
-        wait_for_port(self.mongo_port, 30, database)
+        if wait:
+            wait_for_port(self.mongo_port, 30, database)
+        return database
+
+    def signal(self, name: str, signum: int) -> None:
+        """Send a signal to one process of the stack (SIGSTOP to stall it, say)."""
+        os.kill(self.procs[name].pid, signum)
 
     def prepare(self) -> None:
         """Topics, master data and a signing key: what the services expect to find."""
@@ -171,7 +187,7 @@ class Stack:
 
     def restart_service(self, service: str, timeout: float = 90) -> None:
         self.stop_service(service)
-        wait_for_http(f"{self.url(service)}/readyz", timeout, self._spawn_service(service))
+        self.start_service(service, timeout)
 
     def stop_service(self, name: str) -> None:
         proc = self.procs.pop(name, None)
@@ -183,6 +199,16 @@ class Stack:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+    def kill(self, name: str) -> None:
+        """SIGKILL one process of the stack: no clean shutdown, as in a crash."""
+        proc = self.procs.pop(name, None)
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def start_service(self, service: str, timeout: float = 90) -> None:
+        wait_for_http(f"{self.url(service)}/readyz", timeout, self._spawn_service(service))
 
     def stop(self) -> None:
         for name in [*SERVICES, "mongo", "tansu"]:

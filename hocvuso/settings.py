@@ -28,6 +28,9 @@ class KafkaSettings(BaseModel):
 class MongoSettings(BaseModel):
     url: str = "mongodb://localhost:27017"
     database_prefix: str = "hocvuso"
+    # An accepted request survives the loss of the primary: acknowledged by a majority,
+    # journaled (nx-27017 accepts it and commits to its file).
+    write_concern: dict[str, str | int | bool] = {"w": "majority", "j": True}
 
     def database(self, owner: str) -> str:
         return f"{self.database_prefix}_{owner}"
@@ -36,6 +39,9 @@ class MongoSettings(BaseModel):
 class HttpSettings(BaseModel):
     host: str = "0.0.0.0"
     port: int | None = None
+    # The database work of one request must finish within this, or the answer is a 503:
+    # a client is never left hanging on a stalled dependency.
+    request_timeout_seconds: float = Field(default=1.5, gt=0)
 
 
 class CertsSettings(BaseModel):

@@ -1,7 +1,8 @@
 """Fixtures that start real servers: Tansu (Kafka protocol) and nx-27017 (MongoDB protocol).
 
-The whole stack runs once per test session, as separate processes on free ports, exactly
-as `make run` starts it; its logs are kept under the pytest temporary directory and their
+`servers` starts the broker and the database once per test session, with topics and
+master data; `stack` adds the four services, as separate processes on free ports, exactly
+as `make run` starts them. Logs are kept under the pytest temporary directory and their
 tail is printed when a test fails.
 """
 
@@ -12,21 +13,44 @@ from pathlib import Path
 
 import pytest
 
-from hocvuso.devstack import SERVICES, Stack, running_stack
+from hocvuso.devstack import SERVICES, Stack
+
+SERVER_FOLDERS = ("e2e", "integration")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`servers` marks every test that needs the real servers, so -m 'not servers' is fast."""
+    for item in items:
+        folder = Path(str(item.path)).parent.name
+        if folder in SERVER_FOLDERS or {"stack", "servers"} & set(
+            getattr(item, "fixturenames", ())
+        ):
+            item.add_marker(pytest.mark.servers)
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    state_dir = tmp_path_factory.mktemp("stack")
-    with running_stack(state_dir) as started:
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    started = Stack(tmp_path_factory.mktemp("stack"))
+    try:
+        started.start_servers()
+        started.prepare()
         yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(servers: Stack) -> Stack:
+    if not servers.ports:
+        servers.start_services()
+    return servers
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     report = yield
     if report.failed and "stack" in getattr(item, "fixturenames", ()):
-        stack = item.funcargs.get("stack")
+        stack = item.funcargs.get("stack")  # type: ignore[attr-defined]
         if isinstance(stack, Stack):
             for name in SERVICES:
                 log = Path(stack.state_dir) / f"{name}.log"

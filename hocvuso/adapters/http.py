@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
+import pymongo
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hocvuso.adapters.failures import is_transient
@@ -49,6 +51,15 @@ def add_operational_routes(app: FastAPI) -> None:
     )
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def with_deadline(app: FastAPI, seconds: float) -> None:
+    """Bound every database operation a request makes (pymongo's client-side timeout)."""
+
+    @app.middleware("http")
+    async def deadline(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
+        with pymongo.timeout(seconds):
+            return await call_next(request)
 
 
 def problem(status: int, title: str, detail: object, **extra: object) -> JSONResponse:

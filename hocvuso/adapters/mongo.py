@@ -8,6 +8,7 @@ from typing import Any
 from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hocvuso.adapters.failures import Unavailable
 from hocvuso.domain import reference
 from hocvuso.settings import MongoSettings
 
@@ -30,8 +31,8 @@ async def ping(client: AsyncMongoClient) -> bool:
     return True
 
 
-class ConcurrentUpdate(RuntimeError):
-    pass
+class ConcurrentUpdate(Unavailable):
+    """Too many writers at once on one document; worth trying again."""
 
 
 async def update_versioned(

@@ -25,10 +25,14 @@ def check_answers(question_ids: Sequence[str], answers: Mapping[str, int]) -> No
     asked = set(question_ids)
     strangers = sorted(set(answers) - asked)
     if strangers:
-        raise RuleViolation(f"answers to questions not in this attempt: {', '.join(strangers)}")
+        raise RuleViolation(
+            f"answers to questions not in this attempt: {', '.join(strangers)}", "invalid_answers"
+        )
     for qid, choice in answers.items():
         if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice <= 3:
-            raise RuleViolation(f"the answer to {qid} must be a choice index 0..3")
+            raise RuleViolation(
+                f"the answer to {qid} must be a choice index 0..3", "invalid_answers"
+            )
 
 
 def score(course: Course, question_ids: Sequence[str], answers: Mapping[str, int]) -> int:

@@ -137,6 +137,12 @@ def _decode(record: InboundRecord) -> Event:
     return event
 
 
+def decode_payload(type_name: str, body: bytes) -> Event:
+    """An event this service stored itself (the outbox), by its type name."""
+    event: Event = _decoders[type_name].decode(body)
+    return event
+
+
 def dead_letter_id(service: str, record: InboundRecord) -> str:
     """The same record dead-lettered again by the same service (after a crash, say) carries
     the same id, so tools reading the dead-letter topic can drop the repeat."""

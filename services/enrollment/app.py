@@ -1,39 +1,58 @@
-"""The enrollment service: registration, lesson progress and attempts over HTTP."""
+"""The enrollment service: registration, lesson progress and attempts over HTTP.
+
+Every accepted request is stored with the events it announces in one MongoDB write; the
+outbox relay hands those events to Kafka. A consumer brings grading's and certs'
+decisions back into the learner's record.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI
+from pymongo import WriteConcern
 
 from hocvuso.adapters.backoff import until_done
-from hocvuso.adapters.http import add_error_handlers, add_operational_routes
+from hocvuso.adapters.http import add_error_handlers, add_operational_routes, with_deadline
 from hocvuso.adapters.kafka import BatchConsumer
+from hocvuso.adapters.mongo_learners import MongoLearners
+from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.adapters.runtime import Runtime, service_lifespan
-from hocvuso.domain.course import packaged_catalog
+from hocvuso.course_files import packaged_catalog
+from hocvuso.domain import events as ev
+from hocvuso.domain.enrollment import MasterData
 from hocvuso.settings import Settings
-from services.enrollment.api import router
-from services.enrollment.projection import TOPICS, ResultProjection
-from services.enrollment.store import EnrollmentStore
+from services.enrollment.api import add_refusals, router
+from services.enrollment.service import Enrollment
 
 SERVICE = "enrollment"
+DECISIONS = (ev.AttemptGraded.topic, ev.CertificateIssued.topic)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        catalog = packaged_catalog()
-        store = EnrollmentStore(runtime.database(), catalog)
-        await until_done(store.create_indexes, "create indexes")
-        app.state.reference = await until_done(
+        concern = WriteConcern(**settings.mongo.write_concern)
+        learners = MongoLearners(runtime.database(), concern)
+        await until_done(learners.create_indexes, "create indexes")
+        reference = await until_done(
             lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
         )
+        relay = OutboxRelay(learners, runtime.publisher, SERVICE)
+        master = MasterData(communes=set(reference.communes), units=set(reference.units))
+        service = Enrollment(learners, packaged_catalog(), master, on_stored=relay.wake)
+        app.state.enrollment = service
+        runtime.run_in_background(relay.run, "outbox relay")
+
+        async def record(event: ev.Event, partition: int) -> Sequence[ev.Event]:
+            await service.record(event)
+            return ()
+
         group = f"hocvuso-{SERVICE}"
-        projection = ResultProjection(store)
-        delivery = runtime.delivery(projection.handle, group)
-        await runtime.start_consumer(BatchConsumer(settings.kafka, group, TOPICS, delivery))
-        app.state.catalog, app.state.store = catalog, store
-        app.state.publisher = runtime.publisher
+        consumer = BatchConsumer(settings.kafka, group, DECISIONS, runtime.delivery(record, group))
+        await runtime.start_consumer(consumer)
 
     app = FastAPI(
         title="hocvuso enrollment",
@@ -42,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=service_lifespan(settings, SERVICE, setup),
     )
     add_error_handlers(app)
+    add_refusals(app)
     add_operational_routes(app)
     app.include_router(router)
+    with_deadline(app, settings.http.request_timeout_seconds)
     return app

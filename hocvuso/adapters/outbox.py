@@ -1,0 +1,69 @@
+"""The relay: hands the events accepted into MongoDB to Kafka, in order, at least once.
+
+It wakes as soon as a request stored an event, and also sweeps on a timer for what an
+earlier process (or another instance) left behind. A document's events are acknowledged
+only after the broker acknowledged them, so a crash repeats a publication — with the same
+`ce_id` — and never drops one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from hocvuso.adapters.backoff import until_done
+from hocvuso.adapters.kafka import Publisher
+from hocvuso.adapters.metrics import OUTBOX_PENDING
+from hocvuso.adapters.repositories import OutboxStore
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        store: OutboxStore,
+        publisher: Publisher,
+        service: str,
+        batch: int = 200,
+        sweep_seconds: float = 1.0,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._batch = batch
+        self._sweep_seconds = sweep_seconds
+        self._wake = asyncio.Event()
+        self._pending_estimate = 0
+        OUTBOX_PENDING.labels(service).set_function(lambda: self._pending_estimate)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            relayed = await self.relay_once()
+            if relayed < self._batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._sweep_seconds)
+                self._wake.clear()
+
+    async def relay_once(self) -> int:
+        """Publish one batch of pending documents; returns how many it relayed."""
+        pending = await until_done(lambda: self._store.pending(self._batch), "read the outbox")
+        self._pending_estimate = sum(len(p.events) for p in pending)
+        if not pending:
+            return 0
+        outgoing = [o for p in pending for o in p.events]
+        await until_done(
+            lambda: self._publisher.publish(
+                [o.event for o in outgoing], [o.ce_id for o in outgoing]
+            ),
+            "publish the outbox",
+        )
+        for p in pending:
+            await until_done(
+                lambda p=p: self._store.acknowledge(p.key, p.last_seq), "acknowledge the outbox"
+            )
+        self._pending_estimate = 0
+        return len(pending)

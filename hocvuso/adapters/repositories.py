@@ -1,0 +1,63 @@
+"""The storage ports of enrollment: learners with their pending events, and the outbox.
+
+A learner, the attempts they took and the events not yet on Kafka live in one document, so
+one atomic write records a decision and what it announces: nothing is published that was
+not stored, and nothing stored goes unannounced (docs/decisions/0007-outbox.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hocvuso.domain.enrollment import Learner
+from hocvuso.domain.events import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A learner as read, with the version a conditional write must still find."""
+
+    learner: Learner
+    version: int
+    raw: Any = field(default=None, compare=False, repr=False)  # the adapter's own copy
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    ce_id: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A document's events awaiting the relay, up to and including `last_seq`."""
+
+    key: str
+    last_seq: int
+    events: Sequence[Outgoing]
+
+
+class LearnerRepository(Protocol):
+    async def get(self, learner_id: str) -> Stored | None: ...
+
+    async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
+        """Store a new learner; False when the id is taken (nothing is written)."""
+
+    async def save(self, stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> bool:
+        """Replace `stored` if nobody changed it since it was read; False otherwise."""
+
+    async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
+        """Remember whose attempt this is (idempotent; an entry may outlive a failed save)."""
+
+    async def owner_of_attempt(self, attempt_id: str) -> str | None: ...
+
+
+class OutboxStore(Protocol):
+    async def pending(self, limit: int) -> list[Pending]: ...
+
+    async def acknowledge(self, key: str, last_seq: int) -> None:
+        """Forget the events up to `last_seq`: the broker has them."""
+
+    async def count_pending(self) -> int: ...

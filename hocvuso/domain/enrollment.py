@@ -1,0 +1,215 @@
+"""A learner as enrollment keeps them: profile, lessons, attempts and what grading decided.
+
+Commands take the learner and return the learner after it plus the events to publish;
+they raise RuleViolation to refuse. Grading's and certs' decisions are recorded as given,
+never judged again here: grading owns scores and topic completion, certs owns certificates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from hocvuso.domain import events as ev
+from hocvuso.domain.course import FINAL_POOL, Course
+from hocvuso.domain.progress import RuleViolation
+from hocvuso.domain.quiz import check_answers, draw_questions
+
+Status = Literal["open", "submitted", "graded", "rejected"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    full_name: str
+    category: ev.Category
+    commune_code: str
+    unit_code: str | None = None
+    village: str | None = None
+    community_tech_team: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Result:
+    correct: int
+    total: int
+    passed: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attempt:
+    attempt_id: str
+    pool: str
+    question_ids: tuple[str, ...]
+    started_at: datetime
+    status: Status = "open"
+    answers: Mapping[str, int] | None = None
+    result: Result | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Learner:
+    learner_id: str
+    profile: Profile
+    course_version: str
+    registered_at: datetime
+    lessons: Mapping[str, int] = field(default_factory=dict)
+    attempts: Mapping[str, Attempt] = field(default_factory=dict)
+    completed_topics: frozenset[int] = frozenset()
+    certificate_id: str | None = None
+
+    def attempts_in(self, pool: str) -> list[Attempt]:
+        return [a for a in self.attempts.values() if a.pool == pool]
+
+    def exam_eligible(self, course: Course) -> bool:
+        return set(course.topic_numbers) <= self.completed_topics
+
+
+@dataclass(frozen=True, slots=True)
+class MasterData:
+    """What registration checks codes against."""
+
+    communes: Collection[str]
+    units: Collection[str]
+
+
+Decision = tuple[Learner, list[ev.Event]]
+
+
+def register(
+    learner_id: str, profile: Profile, master: MasterData, course: Course, now: datetime
+) -> Decision:
+    if profile.commune_code not in master.communes:
+        raise RuleViolation(
+            f"no commune with official code {profile.commune_code!r}", "unknown_commune"
+        )
+    if profile.unit_code is not None and profile.unit_code not in master.units:
+        raise RuleViolation(f"no unit with code {profile.unit_code!r}", "unknown_unit")
+    if profile.category == "cbccvc" and profile.unit_code is None:
+        raise RuleViolation("public-sector staff (cbccvc) must name their unit", "unit_required")
+    learner = Learner(
+        learner_id=learner_id, profile=profile, course_version=course.version, registered_at=now
+    )
+    event = ev.LearnerRegistered(
+        learner_id=learner_id,
+        full_name=profile.full_name,
+        category=profile.category,
+        commune_code=profile.commune_code,
+        unit_code=profile.unit_code,
+        village=profile.village,
+        community_tech_team=profile.community_tech_team,
+        course_version=course.version,
+        registered_at=now,
+    )
+    return learner, [event]
+
+
+def report_lesson(
+    learner: Learner, course: Course, lesson_id: str, percent: int, now: datetime
+) -> Decision:
+    """Keep the best percent reported; a report that improves nothing announces nothing."""
+    if course.lesson(lesson_id) is None:
+        raise RuleViolation(f"no lesson {lesson_id!r} in course {course.version}", "unknown_lesson")
+    if isinstance(percent, bool) or not 0 <= percent <= 100:
+        raise RuleViolation(f"lesson percent must be within 0..100, got {percent}", "percent")
+    if lesson_id in learner.lessons and learner.lessons[lesson_id] >= percent:
+        return learner, []
+    updated = replace(learner, lessons={**learner.lessons, lesson_id: percent})
+    event = ev.LessonProgressed(
+        learner_id=learner.learner_id,
+        course_version=course.version,
+        lesson_id=lesson_id,
+        percent=percent,
+        reported_at=now,
+    )
+    return updated, [event]
+
+
+def check_can_start(learner: Learner, course: Course, pool: str) -> None:
+    if pool != FINAL_POOL and (not pool.isdigit() or course.topic(int(pool)) is None):
+        raise RuleViolation(
+            f"unknown quiz pool {pool!r}: a topic number or 'final'", "unknown_pool"
+        )
+    if pool == FINAL_POOL and not learner.exam_eligible(course):
+        done = len(learner.completed_topics & set(course.topic_numbers))
+        raise RuleViolation(
+            f"the final exam needs all {len(course.topics)} topics completed; {done} are",
+            "exam_not_eligible",
+        )
+    limit = course.rules.max_attempts
+    if limit is not None and len(learner.attempts_in(pool)) >= limit:
+        raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}", "attempt_limit")
+
+
+def start_attempt(
+    learner: Learner, course: Course, pool: str, attempt_id: str, now: datetime
+) -> Decision:
+    """Open an attempt with questions drawn for it; starting it again changes nothing."""
+    if attempt_id in learner.attempts:
+        return learner, []
+    check_can_start(learner, course, pool)
+    questions = tuple(draw_questions(course, pool, attempt_id))
+    attempt = Attempt(attempt_id=attempt_id, pool=pool, question_ids=questions, started_at=now)
+    updated = replace(learner, attempts={**learner.attempts, attempt_id: attempt})
+    event = ev.AttemptStarted(
+        learner_id=learner.learner_id,
+        attempt_id=attempt_id,
+        course_version=course.version,
+        pool=pool,
+        question_ids=list(questions),
+        started_at=now,
+    )
+    return updated, [event]
+
+
+def submit_answers(
+    learner: Learner, attempt_id: str, answers: Mapping[str, int], now: datetime
+) -> Decision:
+    """Accept the answers of an open attempt, once: the stored answers are the graded ones.
+
+    The same answers sent again (a retried request) are accepted without a new event.
+    """
+    attempt = _attempt(learner, attempt_id)
+    if attempt.status != "open":
+        if attempt.answers == dict(answers):
+            return learner, []
+        raise RuleViolation("this attempt's answers were already submitted", "already_submitted")
+    check_answers(attempt.question_ids, answers)
+    submitted = replace(attempt, status="submitted", answers=dict(answers))
+    event = ev.AttemptSubmitted(
+        learner_id=learner.learner_id,
+        attempt_id=attempt_id,
+        answers=dict(answers),
+        submitted_at=now,
+    )
+    return _with_attempt(learner, submitted), [event]
+
+
+def record(learner: Learner, event: ev.Event) -> Learner:
+    """Take another service's decision about this learner as given."""
+    if isinstance(event, ev.AttemptGraded | ev.AttemptRejected):
+        attempt = learner.attempts.get(event.attempt_id)
+        if attempt is None:
+            return learner  # not one of ours: nothing to show
+        if isinstance(event, ev.AttemptGraded):
+            result = Result(correct=event.correct, total=event.total, passed=event.passed)
+            return _with_attempt(learner, replace(attempt, status="graded", result=result))
+        return _with_attempt(learner, replace(attempt, status="rejected", reason=event.reason))
+    if isinstance(event, ev.TopicCompleted) and event.course_version == learner.course_version:
+        return replace(learner, completed_topics=learner.completed_topics | {event.topic_number})
+    if isinstance(event, ev.CertificateIssued) and event.course_version == learner.course_version:
+        return replace(learner, certificate_id=event.certificate_id)
+    return learner
+
+
+def _attempt(learner: Learner, attempt_id: str) -> Attempt:
+    attempt = learner.attempts.get(attempt_id)
+    if attempt is None:
+        raise RuleViolation(f"no attempt {attempt_id!r} for this learner", "unknown_attempt")
+    return attempt
+
+
+def _with_attempt(learner: Learner, attempt: Attempt) -> Learner:
+    return replace(learner, attempts={**learner.attempts, attempt.attempt_id: attempt})

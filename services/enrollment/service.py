@@ -1,0 +1,139 @@
+"""Enrollment's service layer: load the learner, let the core decide, store the decision
+together with the events it announces, and wake the relay. No course rule lives here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+from hocvuso.adapters.mongo import ConcurrentUpdate
+from hocvuso.adapters.repositories import LearnerRepository, Outgoing, Stored
+from hocvuso.domain import enrollment as core
+from hocvuso.domain.course import Catalog, Course
+from hocvuso.domain.events import Event
+from hocvuso.events.envelope import event_id
+
+Clock = Callable[[], datetime]
+Command = Callable[[core.Learner], core.Decision]
+_ATTEMPTS = 20
+
+
+class LearnerNotFound(LookupError):
+    pass
+
+
+class AttemptNotFound(LookupError):
+    pass
+
+
+def outgoing(events: list[Event]) -> list[Outgoing]:
+    """Each event gets its id once, when accepted, so every re-publication carries it."""
+    return [
+        Outgoing(event_id(e, *e.identity()) if e.identity() else str(uuid.uuid4()), e)
+        for e in events
+    ]
+
+
+class Enrollment:
+    def __init__(
+        self,
+        learners: LearnerRepository,
+        catalog: Catalog,
+        master: core.MasterData,
+        on_stored: Callable[[], None] = lambda: None,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self.learners = learners
+        self.catalog = catalog
+        self._master = master
+        self._on_stored = on_stored
+        self._clock = clock
+
+    def course_of(self, learner: core.Learner) -> Course:
+        return self.catalog[learner.course_version]
+
+    async def register(self, learner_id: str, profile: core.Profile) -> tuple[core.Learner, bool]:
+        """The learner and whether this call created them (False: an earlier call did)."""
+        known = await self.learners.get(learner_id)
+        if known is not None:
+            return known.learner, False
+        now = self._clock()
+        course = self.catalog.in_force_at(now)
+        learner, events = core.register(learner_id, profile, self._master, course, now)
+        if not await self.learners.add(learner, outgoing(events)):
+            return await self.learner(learner_id), False
+        self._on_stored()
+        return learner, True
+
+    async def learner(self, learner_id: str) -> core.Learner:
+        stored = await self.learners.get(learner_id)
+        if stored is None:
+            raise LearnerNotFound(learner_id)
+        return stored.learner
+
+    async def report_lesson(self, learner_id: str, lesson_id: str, percent: int) -> core.Learner:
+        now = self._clock()
+        return await self._change(
+            learner_id,
+            lambda it: core.report_lesson(it, self.course_of(it), lesson_id, percent, now),
+        )
+
+    async def start_attempt(
+        self, learner_id: str, pool: str, attempt_id: str
+    ) -> tuple[Course, core.Attempt, bool]:
+        """The attempt and whether this call opened it (False: an earlier call did)."""
+        existed = attempt_id in (await self.learner(learner_id)).attempts
+        now = self._clock()
+        await self.learners.index_attempt(attempt_id, learner_id)
+        learner = await self._change(
+            learner_id,
+            lambda it: core.start_attempt(it, self.course_of(it), pool, attempt_id, now),
+        )
+        return self.course_of(learner), learner.attempts[attempt_id], not existed
+
+    async def submit(self, attempt_id: str, answers: Mapping[str, int]) -> core.Attempt:
+        learner_id = await self._owner(attempt_id)
+        now = self._clock()
+        learner = await self._change(
+            learner_id, lambda it: core.submit_answers(it, attempt_id, answers, now)
+        )
+        return learner.attempts[attempt_id]
+
+    async def attempt(self, attempt_id: str) -> tuple[core.Learner, core.Attempt]:
+        learner = await self.learner(await self._owner(attempt_id))
+        attempt = learner.attempts.get(attempt_id)
+        if attempt is None:  # indexed by a start that never got stored
+            raise AttemptNotFound(attempt_id)
+        return learner, attempt
+
+    async def record(self, event: Event) -> None:
+        """Take a decision another service published about one of our learners."""
+        await self._change(event.learner_id, lambda it: (core.record(it, event), []))
+
+    async def _owner(self, attempt_id: str) -> str:
+        owner = await self.learners.owner_of_attempt(attempt_id)
+        if owner is None:
+            raise AttemptNotFound(attempt_id)
+        return owner
+
+    async def _change(self, learner_id: str, command: Command) -> core.Learner:
+        """Apply `command` to the stored learner with optimistic concurrency: of two
+        concurrent changes, the second is decided again on what the first stored."""
+        for _ in range(_ATTEMPTS):
+            stored = await self.learners.get(learner_id)
+            if stored is None:
+                raise LearnerNotFound(learner_id)
+            learner, events = command(stored.learner)
+            if not events and learner == stored.learner:
+                return learner
+            if await self._save(stored, learner, events):
+                return learner
+        raise ConcurrentUpdate(f"learner {learner_id}: too many concurrent changes")
+
+    async def _save(self, stored: Stored, learner: core.Learner, events: list[Event]) -> bool:
+        if not await self.learners.save(stored, learner, outgoing(events)):
+            return False
+        if events:
+            self._on_stored()
+        return True

@@ -1,0 +1,57 @@
+"""In-memory stand-ins for the storage ports, held to the same contract as MongoDB
+(tests/integration/test_learner_repository.py runs one suite against both)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+from hocvuso.adapters.repositories import Outgoing, Pending, Stored
+from hocvuso.domain.enrollment import Learner
+
+
+class MemoryLearners:
+    def __init__(self) -> None:
+        self.docs: dict[str, tuple[int, Learner, list[tuple[int, Outgoing]], int]] = {}
+        self.owners: dict[str, str] = {}
+
+    async def get(self, learner_id: str) -> Stored | None:
+        doc = self.docs.get(learner_id)
+        return None if doc is None else Stored(doc[1], doc[0])
+
+    async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
+        if learner.learner_id in self.docs:
+            return False
+        outbox = list(enumerate(events, start=1))
+        self.docs[learner.learner_id] = (1, learner, outbox, len(outbox))
+        return True
+
+    async def save(self, stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> bool:
+        version, _, outbox, last = self.docs[learner.learner_id]
+        if version != stored.version:
+            return False
+        added = [(last + i, e) for i, e in enumerate(events, start=1)]
+        self.docs[learner.learner_id] = (version + 1, learner, outbox + added, last + len(events))
+        return True
+
+    async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
+        self.owners[attempt_id] = learner_id
+
+    async def owner_of_attempt(self, attempt_id: str) -> str | None:
+        return self.owners.get(attempt_id)
+
+    async def pending(self, limit: int) -> list[Pending]:
+        found = [
+            Pending(key, last, [copy.copy(e) for _, e in outbox])
+            for key, (_, _, outbox, last) in self.docs.items()
+            if outbox
+        ]
+        return found[:limit]
+
+    async def acknowledge(self, key: str, last_seq: int) -> None:
+        version, learner, outbox, last = self.docs[key]
+        left = [(seq, e) for seq, e in outbox if seq > last_seq]
+        self.docs[key] = (version + 1, learner, left, last)
+
+    async def count_pending(self) -> int:
+        return sum(1 for _, _, outbox, _ in self.docs.values() if outbox)

@@ -1,0 +1,140 @@
+"""One contract, two implementations: the in-memory fake and MongoDB (real nx-27017,
+a fresh database per test). What the service layer relies on holds for both."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient, WriteConcern
+
+from hocvuso.adapters.mongo_learners import MongoLearners
+from hocvuso.adapters.repositories import Outgoing
+from hocvuso.devstack import Stack
+from hocvuso.domain import events as ev
+from hocvuso.domain.enrollment import Attempt, Learner, Profile, Result
+from tests.fakes import MemoryLearners
+
+NOW = datetime(2025, 11, 3, 1, 45, tzinfo=UTC)
+
+
+def learner(learner_id: str = "l1", **changes: Any) -> Learner:
+    profile = Profile(full_name="Phạm Thị Mười", category="citizen", commune_code="21025")
+    base = Learner(learner_id=learner_id, profile=profile, course_version="v1", registered_at=NOW)
+    return replace(base, **changes)
+
+
+def progressed(learner_id: str, percent: int) -> Outgoing:
+    event = ev.LessonProgressed(
+        learner_id=learner_id,
+        course_version="v1",
+        lesson_id="t1-l1",
+        percent=percent,
+        reported_at=NOW,
+    )
+    return Outgoing(f"ce-{percent}", event)
+
+
+@pytest.fixture(params=["memory", "mongo"])
+def repo(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+    if request.param == "memory":
+        yield MemoryLearners
+        return
+    servers: Stack = request.getfixturevalue("servers")
+    name = f"contract_{uuid.uuid4().hex[:12]}"
+    url = f"mongodb://127.0.0.1:{servers.mongo_port}"
+
+    def make() -> MongoLearners:
+        client: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True)
+        return MongoLearners(client[name], WriteConcern(w="majority", j=True))
+
+    yield make
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+async def _roundtrip(repo: Any) -> None:
+    attempt = Attempt(
+        attempt_id="a1",
+        pool="1",
+        question_ids=("t1-q01", "t1-q02"),
+        started_at=NOW,
+        status="graded",
+        answers={"t1-q01": 2},
+        result=Result(correct=4, total=5, passed=True),
+    )
+    stored = learner(
+        lessons={"t1-l1": 80}, attempts={"a1": attempt}, completed_topics=frozenset({1})
+    )
+    assert await repo.add(stored, [progressed("l1", 80)]) is True
+    found = await repo.get("l1")
+    assert found is not None and found.learner == stored and found.version >= 1
+    assert await repo.get("nobody") is None
+
+
+def test_a_learner_reads_back_exactly_as_stored(repo: Callable[[], Any]) -> None:
+    run(_roundtrip(repo()))
+
+
+def test_a_taken_id_is_refused_and_nothing_is_written(repo: Callable[[], Any]) -> None:
+    async def scenario(r: Any) -> None:
+        assert await r.add(learner(), [])
+        assert await r.add(learner(lessons={"t1-l1": 5}), [progressed("l1", 5)]) is False
+        assert (await r.get("l1")).learner.lessons == {}
+        assert await r.pending(10) == []
+
+    run(scenario(repo()))
+
+
+def test_a_save_over_a_stale_read_is_refused(repo: Callable[[], Any]) -> None:
+    async def scenario(r: Any) -> None:
+        await r.add(learner(), [])
+        first, second = await r.get("l1"), await r.get("l1")
+        assert await r.save(first, learner(lessons={"t1-l1": 10}), [progressed("l1", 10)])
+        assert not await r.save(second, learner(lessons={"t1-l1": 20}), [progressed("l1", 20)])
+        now = await r.get("l1")
+        assert now.learner.lessons == {"t1-l1": 10}
+        assert [o.ce_id for p in await r.pending(10) for o in p.events] == ["ce-10"]
+
+    run(scenario(repo()))
+
+
+def test_the_outbox_keeps_order_and_forgets_only_what_was_acknowledged(
+    repo: Callable[[], Any],
+) -> None:
+    async def scenario(r: Any) -> None:
+        await r.add(learner(), [progressed("l1", 1)])
+        stored = await r.get("l1")
+        await r.save(stored, learner(lessons={"t1-l1": 2}), [progressed("l1", 2)])
+        (pending,) = await r.pending(10)
+        assert [o.event.percent for o in pending.events] == [1, 2]
+        assert pending.events[0].event == progressed("l1", 1).event
+        # A request lands between the relay's read and its acknowledgement.
+        stored = await r.get("l1")
+        await r.save(stored, learner(lessons={"t1-l1": 3}), [progressed("l1", 3)])
+        await r.acknowledge("l1", pending.last_seq)
+        (left,) = await r.pending(10)
+        assert [o.event.percent for o in left.events] == [3]
+        assert await r.count_pending() == 1
+        await r.acknowledge("l1", left.last_seq)
+        assert await r.pending(10) == [] and await r.count_pending() == 0
+        assert (await r.get("l1")).learner.lessons == {"t1-l1": 3}
+
+    run(scenario(repo()))
+
+
+def test_an_attempt_is_found_by_its_id(repo: Callable[[], Any]) -> None:
+    async def scenario(r: Any) -> None:
+        await r.index_attempt("a9", "l1")
+        await r.index_attempt("a9", "l1")  # idempotent
+        assert await r.owner_of_attempt("a9") == "l1"
+        assert await r.owner_of_attempt("zz") is None
+
+    run(scenario(repo()))

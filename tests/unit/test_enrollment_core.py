@@ -1,0 +1,129 @@
+"""Enrollment's decisions in the core: registration, lessons and the attempt lifecycle."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hocvuso.domain import enrollment as core
+from hocvuso.domain import events as ev
+from hocvuso.domain.progress import RuleViolation
+from tests.unit.course_fixture import tiny_course
+
+COURSE = tiny_course()
+NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
+MASTER = core.MasterData(communes={"21025"}, units={"so-y-te"})
+
+
+def citizen(**changes: object) -> core.Profile:
+    fields: dict[str, object] = {"full_name": "Võ Văn Một", "category": "citizen"}
+    return core.Profile(**{**fields, "commune_code": "21025", **changes})  # type: ignore[arg-type]
+
+
+def registered() -> core.Learner:
+    learner, _ = core.register("l1", citizen(), MASTER, COURSE, NOW)
+    return learner
+
+
+@pytest.mark.parametrize(
+    ("profile", "rule"),
+    [
+        (citizen(commune_code="99999"), "unknown_commune"),
+        (citizen(unit_code="nope"), "unknown_unit"),
+        (citizen(category="cbccvc"), "unit_required"),
+    ],
+)
+def test_registration_is_checked_against_master_data(profile: core.Profile, rule: str) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        core.register("l1", profile, MASTER, COURSE, NOW)
+    assert refused.value.rule == rule
+
+
+def test_registration_announces_the_learner_with_the_course_in_force() -> None:
+    learner, events = core.register("l1", citizen(unit_code="so-y-te"), MASTER, COURSE, NOW)
+    (event,) = events
+    assert isinstance(event, ev.LearnerRegistered)
+    assert (event.learner_id, event.unit_code, event.course_version) == ("l1", "so-y-te", "t1")
+    assert event.registered_at == NOW and learner.registered_at == NOW
+
+
+def test_a_lesson_keeps_its_best_percent_and_only_improvements_are_announced() -> None:
+    learner, events = core.report_lesson(registered(), COURSE, "t1-l1", 60, NOW)
+    assert learner.lessons == {"t1-l1": 60} and len(events) == 1
+    again, events = core.report_lesson(learner, COURSE, "t1-l1", 40, NOW)
+    assert again == learner and events == []
+    with pytest.raises(RuleViolation, match="no lesson") as refused:
+        core.report_lesson(learner, COURSE, "t9-l9", 10, NOW)
+    assert refused.value.rule == "unknown_lesson"
+
+
+def test_an_attempt_opens_once_and_accepts_one_set_of_answers() -> None:
+    learner, (started,) = core.start_attempt(registered(), COURSE, "1", "a1", NOW)
+    assert isinstance(started, ev.AttemptStarted) and len(started.question_ids) == 5
+    assert core.start_attempt(learner, COURSE, "1", "a1", NOW) == (learner, [])
+
+    answers = {started.question_ids[0]: 1}
+    learner, (submitted,) = core.submit_answers(learner, "a1", answers, NOW)
+    assert isinstance(submitted, ev.AttemptSubmitted) and submitted.answers == answers
+    assert learner.attempts["a1"].status == "submitted"
+    assert core.submit_answers(learner, "a1", answers, NOW) == (learner, []), "a retry"
+    with pytest.raises(RuleViolation) as refused:
+        core.submit_answers(learner, "a1", {started.question_ids[0]: 2}, NOW)
+    assert refused.value.rule == "already_submitted"
+
+
+def test_answers_outside_the_attempt_are_refused() -> None:
+    learner, _ = core.start_attempt(registered(), COURSE, "2", "a2", NOW)
+    with pytest.raises(RuleViolation) as refused:
+        core.submit_answers(learner, "a2", {"zz-q01": 1}, NOW)
+    assert refused.value.rule == "invalid_answers"
+    with pytest.raises(RuleViolation) as unknown:
+        core.submit_answers(learner, "nope", {}, NOW)
+    assert unknown.value.rule == "unknown_attempt"
+
+
+def test_the_final_exam_opens_when_grading_has_completed_every_topic() -> None:
+    learner = registered()
+    with pytest.raises(RuleViolation) as refused:
+        core.start_attempt(learner, COURSE, "final", "f1", NOW)
+    assert refused.value.rule == "exam_not_eligible"
+    for topic in range(1, 6):
+        done = ev.TopicCompleted(
+            learner_id="l1", course_version="t1", topic_number=topic, completed_at=NOW
+        )
+        learner = core.record(learner, done)
+        learner = core.record(learner, done)  # a redelivery changes nothing
+    assert learner.completed_topics == {1, 2, 3, 4, 5}
+    opened, events = core.start_attempt(learner, COURSE, "final", "f1", NOW)
+    assert len(events) == 1 and len(opened.attempts["f1"].question_ids) == 30
+
+
+def test_grading_outcomes_are_recorded_as_given_not_judged_again() -> None:
+    learner, _ = core.start_attempt(registered(), COURSE, "3", "a3", NOW)
+    # Grading says 2 of 30 passed: enrollment's own rules would disagree, and do not ask.
+    graded = ev.AttemptGraded(
+        learner_id="l1",
+        attempt_id="a3",
+        course_version="t1",
+        pool="3",
+        correct=2,
+        total=30,
+        passed=True,
+        graded_at=NOW,
+    )
+    learner = core.record(learner, graded)
+    attempt = learner.attempts["a3"]
+    assert attempt.status == "graded"
+    assert attempt.result == core.Result(correct=2, total=30, passed=True)
+    rejected = ev.AttemptRejected(learner_id="l1", attempt_id="zz", reason="x", rejected_at=NOW)
+    assert core.record(learner, rejected) == learner, "an attempt that is not ours"
+
+
+def test_attempt_limits_of_a_course_version_are_enforced() -> None:
+    course = tiny_course(max_attempts=1)
+    learner, _ = core.register("l1", citizen(), MASTER, course, NOW)
+    learner, _ = core.start_attempt(learner, course, "1", "a1", NOW)
+    with pytest.raises(RuleViolation) as refused:
+        core.start_attempt(learner, course, "1", "a2", NOW)
+    assert refused.value.rule == "attempt_limit"

@@ -1,0 +1,91 @@
+"""The service layer over the in-memory repository: stored together, decided once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from hocvuso.domain import enrollment as core
+from hocvuso.domain.course import Catalog
+from hocvuso.domain.progress import RuleViolation
+from services.enrollment.service import Enrollment
+from tests.fakes import MemoryLearners
+from tests.unit.course_fixture import tiny_course
+
+NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
+MASTER = core.MasterData(communes={"21025"}, units=set())
+
+
+class SlowMemoryLearners(MemoryLearners):
+    """Hands control to the event loop between reading and writing, as a database does."""
+
+    async def get(self, learner_id: str):  # type: ignore[no-untyped-def]
+        found = await super().get(learner_id)
+        await asyncio.sleep(0)
+        return found
+
+
+def service(repo: MemoryLearners) -> tuple[Enrollment, list[int]]:
+    wakes: list[int] = []
+    enrollment = Enrollment(
+        repo, Catalog([tiny_course()]), MASTER, on_stored=lambda: wakes.append(1), clock=lambda: NOW
+    )
+    return enrollment, wakes
+
+
+def test_concurrent_submissions_of_one_attempt_accept_exactly_one() -> None:
+    repo = SlowMemoryLearners()
+    enrollment, _ = service(repo)
+
+    async def scenario() -> list[object]:
+        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        await enrollment.register("l1", profile)
+        _, attempt, _ = await enrollment.start_attempt("l1", "1", "a1")
+        question = attempt.question_ids[0]
+        return await asyncio.gather(
+            *(enrollment.submit("a1", {question: choice}) for choice in range(4)),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(scenario())
+    accepted = [r for r in results if isinstance(r, core.Attempt)]
+    refused = [r for r in results if isinstance(r, RuleViolation)]
+    assert len(accepted) == 1 and len(refused) == 3
+    assert all(r.rule == "already_submitted" for r in refused)
+    stored = asyncio.run(repo.get("l1"))
+    assert stored is not None
+    (pending,) = asyncio.run(repo.pending(10))
+    submitted = [o.event for o in pending.events if o.event.type_name.endswith("submitted.v1")]
+    assert len(submitted) == 1, "one accepted submission, one event"
+    assert submitted[0].answers == stored.learner.attempts["a1"].answers  # type: ignore[attr-defined]
+
+
+def test_every_stored_change_wakes_the_relay_and_a_no_op_does_not() -> None:
+    enrollment, wakes = service(MemoryLearners())
+
+    async def scenario() -> None:
+        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        await enrollment.register("l1", profile)
+        await enrollment.report_lesson("l1", "t1-l1", 50)
+        await enrollment.report_lesson("l1", "t1-l1", 20)  # improves nothing
+
+    asyncio.run(scenario())
+    assert len(wakes) == 2
+
+
+def test_registering_the_same_id_twice_answers_with_the_first_learner() -> None:
+    repo = MemoryLearners()
+    enrollment, _ = service(repo)
+
+    async def scenario() -> tuple[bool, bool]:
+        first = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        second = core.Profile(full_name="B", category="citizen", commune_code="21025")
+        (_, created), (learner, again) = (
+            await enrollment.register("l1", first),
+            await enrollment.register("l1", second),
+        )
+        assert learner.profile.full_name == "A"
+        return created, again
+
+    assert asyncio.run(scenario()) == (True, False)
+    assert len(asyncio.run(repo.pending(10))[0].events) == 1
