@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 
 FINAL_POOL = "final"
 TOPIC_POOLS = ("1", "2", "3", "4", "5")
@@ -136,13 +134,6 @@ def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
     )
 
 
-def load_packaged_course(version: str) -> Course:
-    folder = resources.files("hocvuso.domain").joinpath("course_data", version)
-    course = json.loads(folder.joinpath("course.json").read_text(encoding="utf-8"))
-    questions = json.loads(folder.joinpath("questions.json").read_text(encoding="utf-8"))
-    return course_from_data(course, questions)
-
-
 class Catalog:
     """Every course version, so an event is judged by the rules in force when it happened."""
 
@@ -172,10 +163,3 @@ class Catalog:
 
 class UnknownCourseVersion(KeyError):
     pass
-
-
-PACKAGED_VERSIONS = ("v1",)
-
-
-def packaged_catalog() -> Catalog:
-    return Catalog(load_packaged_course(v) for v in PACKAGED_VERSIONS)

@@ -10,7 +10,7 @@ from hocvuso.adapters.connections import connected
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.reference_cache import load_reference_data
-from hocvuso.domain.course import packaged_catalog
+from hocvuso.course_files import packaged_catalog
 from hocvuso.settings import Settings
 from services.enrollment.api import router
 from services.enrollment.projection import TOPICS, ResultProjection

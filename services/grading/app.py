@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from hocvuso.adapters.faust_app import consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
 from hocvuso.adapters.kafka import ensure_topics
+from hocvuso.course_files import packaged_catalog
 from hocvuso.domain import events as ev
-from hocvuso.domain.course import packaged_catalog
 from hocvuso.settings import Settings
 from services.grading.grader import Grader
 

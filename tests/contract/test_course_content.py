@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from hocvuso.domain.course import FINAL_POOL, TOPIC_POOLS, packaged_catalog
+from hocvuso.course_files import packaged_catalog
+from hocvuso.domain.course import FINAL_POOL, TOPIC_POOLS
 
 COURSE = packaged_catalog()["v1"]
 

@@ -6,8 +6,8 @@ import jwt
 import pytest
 from jwt.algorithms import OKPAlgorithm
 
+from hocvuso.course_files import packaged_catalog
 from hocvuso.devstack import Stack
-from hocvuso.domain.course import packaged_catalog
 from tests.e2e.client import Api, eventually
 
 COURSE = packaged_catalog()["v1"]
