@@ -81,26 +81,6 @@ class Course:
     def topic_numbers(self) -> tuple[int, ...]:
         return tuple(t.number for t in self.topics)
 
-    def outline(self) -> dict[str, object]:
-        """Topics and lessons for the portal; the question bank stays out."""
-        return {
-            "version": self.version,
-            "title": self.title,
-            "effective_from": self.effective_from.isoformat(),
-            "rules": self.rules.__dict__,
-            "topics": [
-                {
-                    "number": t.number,
-                    "title": t.title,
-                    "lessons": [
-                        {"id": lesson.id, "title": lesson.title, "summary": lesson.summary}
-                        for lesson in t.lessons
-                    ],
-                }
-                for t in self.topics
-            ],
-        }
-
 
 def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
     topics = tuple(

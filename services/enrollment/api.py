@@ -17,6 +17,7 @@ from hocvuso.domain import events as ev
 from hocvuso.domain import progress as facts
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.quiz import check_answers, draw_questions
+from hocvuso.views import course_outline, progress_summary
 from services.enrollment.models import (
     Answers,
     AttemptCreated,
@@ -67,7 +68,7 @@ def _refused(rule: facts.RuleViolation) -> JSONResponse:
 
 @router.get("/course", summary="Topics and lessons of the course in force (no answer key)")
 async def course(request: Request) -> dict:
-    return request.app.state.catalog.in_force_at(datetime.now(UTC)).outline()
+    return course_outline(request.app.state.catalog.in_force_at(datetime.now(UTC)))
 
 
 @router.post(
@@ -113,7 +114,10 @@ async def learner_progress(learner_id: str, request: Request):
         progress = await store.progress(learner_id)
     except LearnerNotFound:
         return _not_found("learner", learner_id)
-    return {"learner_id": learner_id, **progress.summary(catalog[progress.course_version])}
+    return {
+        "learner_id": learner_id,
+        **progress_summary(progress, catalog[progress.course_version]),
+    }
 
 
 @router.post(
@@ -145,7 +149,7 @@ async def lesson_progress(learner_id: str, lesson_id: str, body: LessonProgress,
         )
     )
     updated = await store.apply_fact(learner_id, fact)
-    return {"learner_id": learner_id, **updated.summary(course)}
+    return {"learner_id": learner_id, **progress_summary(updated, course)}
 
 
 @router.post(
