@@ -6,15 +6,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hocvuso.adapters.mappers import progress_from_dict, progress_to_dict
 from hocvuso.adapters.mongo import update_versioned
 from hocvuso.domain.course import Catalog
-from hocvuso.domain.progress import (
-    Fact,
-    Progress,
-    apply,
-    progress_from_dict,
-    progress_to_dict,
-)
+from hocvuso.domain.progress import Fact, Progress, apply
 
 
 class LearnerNotFound(LookupError):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import msgspec
 
+from hocvuso.adapters.mappers import progress_from_dict, progress_to_dict
 from hocvuso.domain import events as ev
 from hocvuso.domain import progress as facts
 from hocvuso.domain.course import FINAL_POOL, Catalog
@@ -26,7 +27,7 @@ class CannotGrade(ValueError):
 
 def new_state(course_version: str) -> State:
     progress = facts.Progress(course_version=course_version)
-    return {"progress": facts.progress_to_dict(progress), "started": {}, "outcomes": {}}
+    return {"progress": progress_to_dict(progress), "started": {}, "outcomes": {}}
 
 
 class Grader:
@@ -59,7 +60,7 @@ class Grader:
             raise CannotGrade(rule.reason) from rule
         topic = course.lesson(event.lesson_id).topic  # type: ignore[union-attr]
         out = self._completion(updated, course, topic, event.learner_id, now)
-        return {**state, "progress": facts.progress_to_dict(updated)}, out
+        return {**state, "progress": progress_to_dict(updated)}, out
 
     def _submission(self, state: State, event: ev.AttemptSubmitted, now: datetime):
         known = state["outcomes"].get(event.attempt_id)
@@ -92,14 +93,14 @@ class Grader:
             passed=course.rules.passes(pool, correct),
             graded_at=now,
         )
-        state = {**_remember(state, outcome), "progress": facts.progress_to_dict(progress)}
+        state = {**_remember(state, outcome), "progress": progress_to_dict(progress)}
         out: list[ev.Event] = [outcome]
         if pool != FINAL_POOL:
             out += self._completion(progress, course, int(pool), event.learner_id, now)
         return state, out
 
     def _progress(self, state: State):
-        progress = facts.progress_from_dict(state["progress"])
+        progress = progress_from_dict(state["progress"])
         return progress, self._catalog[progress.course_version]
 
     @staticmethod

@@ -7,14 +7,13 @@ import contextlib
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hocvuso.adapters.mappers import progress_from_dict, progress_to_dict
 from hocvuso.domain.progress import (
     AttemptGraded,
     LessonProgressed,
     Progress,
     RuleViolation,
     apply,
-    progress_from_dict,
-    progress_to_dict,
 )
 from tests.unit.course_fixture import tiny_course
 
