@@ -11,24 +11,29 @@ from fastapi import FastAPI
 from hocvuso.adapters.faust_app import consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
 from hocvuso.adapters.kafka import ensure_topics
+from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
 from hocvuso.course_files import packaged_catalog
 from hocvuso.domain import events as ev
+from hocvuso.domain import grading
+from hocvuso.domain.course import Catalog
 from hocvuso.settings import Settings
-from services.grading.grader import Grader
 
 SERVICE = "grading"
 
 
-def build_worker(settings: Settings, grader: Grader) -> faust.App:
+def build_worker(settings: Settings, catalog: Catalog) -> faust.App:
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
-    learners = app.Table("grading-learners", default=None)
+    # bytes, so the changelog keeps what we encode (the default codec would re-read it as JSON)
+    learners = app.Table("grading-learners", default=None, value_type=bytes)
     inputs = raw_topic(app, ev.LessonProgressed.topic, ev.AttemptStarted.topic)
 
     async def handle(event: ev.Event) -> list[ev.Event]:
         key = event.learner_id
-        state, outputs = grader.handle(learners.get(key), event, datetime.now(UTC))
-        if state is not None:
-            learners[key] = state
+        stored = learners.get(key)
+        state = decode_grading_state(stored) if stored is not None else None
+        state, outputs = grading.grade(catalog, state, event, datetime.now(UTC))
+        if state is not None and (encoded := encode_grading_state(state)) != stored:
+            learners[key] = encoded  # an unchanged state (a redelivery) is not written again
         return outputs
 
     @app.agent(inputs)
@@ -44,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await ensure_topics(settings.kafka)
-        worker = build_worker(settings, Grader(packaged_catalog()))
+        worker = build_worker(settings, packaged_catalog())
         await worker.start()
         app.state.worker = worker
         try:

@@ -1,0 +1,24 @@
+"""The faust tables give back exactly the bytes a service stored, after a restart too."""
+
+from __future__ import annotations
+
+from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
+from hocvuso.course_files import packaged_catalog
+from hocvuso.settings import Settings
+from services.grading.app import build_worker as grading_worker
+from tests.unit.test_mappers import history_state
+
+
+def through_changelog(app, table_name: str, value: bytes) -> object:
+    """What a table reads back from its changelog topic when a worker restarts."""
+    table = app.tables[table_name]
+    stored = app.serializers.dumps_value(table.value_type, value, serializer=table.value_serializer)
+    return app.serializers.loads_value(table.value_type, stored, serializer=table.value_serializer)
+
+
+def test_the_grading_state_survives_the_changelog() -> None:
+    app = grading_worker(Settings(), packaged_catalog())
+    encoded = encode_grading_state(history_state())
+    restored = through_changelog(app, "grading-learners", encoded)
+    assert restored == encoded
+    assert decode_grading_state(restored) == history_state()
