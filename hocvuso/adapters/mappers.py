@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import msgspec
 
 from hocvuso.domain import events as ev
+from hocvuso.domain.certification import CertificationState
 from hocvuso.domain.grading import GradingState, Outcome, StartedAttempt
 from hocvuso.domain.progress import AttemptResult, Progress
 
@@ -68,3 +69,14 @@ def decode_grading_state(data: bytes) -> GradingState:
     stored = _grading_decoder.decode(data)
     outcomes = {attempt: tagged.event for attempt, tagged in stored.outcomes.items()}
     return GradingState(progress=stored.progress, started=stored.started, outcomes=outcomes)
+
+
+_certification_decoder = msgspec.json.Decoder(CertificationState)
+
+
+def encode_certification_state(state: CertificationState) -> bytes:
+    return _encoder.encode(state)
+
+
+def decode_certification_state(data: bytes) -> CertificationState:
+    return _certification_decoder.decode(data)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
+from hocvuso.adapters.mappers import (
+    decode_certification_state,
+    decode_grading_state,
+    encode_certification_state,
+    encode_grading_state,
+)
 from hocvuso.domain import events as ev
+from hocvuso.domain.certification import CertificationState, decide
 from hocvuso.domain.grading import GradingState, grade
+from tests.unit.test_certification import REGISTERED, exam
 from tests.unit.test_grading import CATALOG, attempt, lessons, run
 
 NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
@@ -47,3 +54,21 @@ def test_after_a_restart_an_open_attempt_is_graded_against_its_questions() -> No
 def test_equal_states_encode_to_equal_bytes() -> None:
     # The grading service skips the table write when the bytes did not change.
     assert encode_grading_state(history_state()) == encode_grading_state(history_state())
+
+
+def test_a_passed_exam_waiting_for_its_name_survives_a_restart() -> None:
+    waiting, _ = decide(None, exam())
+    assert waiting is not None
+    restored = decode_certification_state(encode_certification_state(waiting))
+    assert restored == waiting
+    _, decision = decide(restored, REGISTERED)
+    assert decision is not None and decision.full_name == REGISTERED.full_name
+
+
+def test_every_certification_state_reads_back_equal() -> None:
+    for state in (
+        CertificationState(),
+        CertificationState(full_name="Nguyễn Thị Hoa"),
+        CertificationState(full_name="Nguyễn Thị Hoa", passed_exam=exam(), issued=True),
+    ):
+        assert decode_certification_state(encode_certification_state(state)) == state

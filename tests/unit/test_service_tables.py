@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
+from hocvuso.adapters.mappers import (
+    decode_certification_state,
+    decode_grading_state,
+    encode_certification_state,
+    encode_grading_state,
+)
 from hocvuso.course_files import packaged_catalog
+from hocvuso.domain.certification import decide
 from hocvuso.settings import Settings
+from hocvuso.signing import Signer, new_key
+from services.certs.app import build_worker as certs_worker
 from services.grading.app import build_worker as grading_worker
+from tests.unit.test_certification import exam
 from tests.unit.test_mappers import history_state
 
 
@@ -22,3 +31,13 @@ def test_the_grading_state_survives_the_changelog() -> None:
     restored = through_changelog(app, "grading-learners", encoded)
     assert restored == encoded
     assert decode_grading_state(restored) == history_state()
+
+
+def test_a_waiting_exam_survives_the_certs_changelog() -> None:
+    app = certs_worker(Settings(), None, Signer(new_key()))
+    waiting, _ = decide(None, exam())
+    assert waiting is not None
+    encoded = encode_certification_state(waiting)
+    restored = through_changelog(app, "certs-learners", encoded)
+    assert restored == encoded
+    assert decode_certification_state(restored) == waiting
