@@ -7,12 +7,30 @@ tail is printed when a test fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from hocvuso.devstack import SERVICES, Stack, running_stack
+
+TESTS = Path(__file__).resolve().parent
+# Tests here talk to real servers whatever fixtures they use; elsewhere, `stack` decides.
+SERVER_FOLDERS = (TESTS / "e2e", TESTS / "integration")
+
+
+def needs_servers(path: Path, fixturenames: Iterable[str]) -> bool:
+    path = path.resolve()
+    in_server_folder = any(folder in path.parents for folder in SERVER_FOLDERS)
+    return in_server_folder or "stack" in fixturenames
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark server tests by where they are and what they use, so `-m "not servers"` is a
+    fast loop that needs no broker and no database, and no test can forget the marker."""
+    for item in items:
+        if needs_servers(item.path, getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
 
 
 @pytest.fixture(scope="session")
