@@ -7,7 +7,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 
-from hocvuso.domain.course import FINAL_POOL, Course, packaged_catalog
+from hocvuso.course_files import packaged_catalog
+from hocvuso.domain.course import FINAL_POOL, Course
 
 # (name, category, commune official code, unit code, topics to finish, take the exam)
 DEMO_LEARNERS = [

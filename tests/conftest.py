@@ -8,23 +8,29 @@ tail is printed when a test fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from hocvuso.devstack import SERVICES, Stack
 
-SERVER_FOLDERS = ("e2e", "integration")
+TESTS = Path(__file__).resolve().parent
+# Tests here talk to real servers whatever fixtures they use; elsewhere, `stack` decides.
+SERVER_FOLDERS = (TESTS / "e2e", TESTS / "integration")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`servers` marks every test that needs the real servers, so -m 'not servers' is fast."""
+def needs_servers(path: Path, fixturenames: Iterable[str]) -> bool:
+    path = path.resolve()
+    in_server_folder = any(folder in path.parents for folder in SERVER_FOLDERS)
+    return in_server_folder or bool({"stack", "servers"} & set(fixturenames))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark server tests by where they are and what they use, so `-m "not servers"` is a
+    fast loop that needs no broker and no database, and no test can forget the marker."""
     for item in items:
-        folder = Path(str(item.path)).parent.name
-        if folder in SERVER_FOLDERS or {"stack", "servers"} & set(
-            getattr(item, "fixturenames", ())
-        ):
+        if needs_servers(item.path, getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.servers)
 
 

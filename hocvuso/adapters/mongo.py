@@ -8,8 +8,9 @@ from typing import Any
 from pymongo import AsyncMongoClient, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hocvuso import reference_data
 from hocvuso.adapters.failures import Unavailable
-from hocvuso.domain import reference
+from hocvuso.domain.reference import Commune, Unit
 from hocvuso.settings import MongoSettings
 
 REFERENCE_OWNER = "reference"
@@ -65,13 +66,33 @@ async def update_versioned(
     raise ConcurrentUpdate(f"{doc_id}: too many concurrent updates")
 
 
+def commune_doc(commune: Commune) -> dict[str, object]:
+    """A commune as stored: keyed by its official code, which never changes."""
+    return {
+        "_id": commune.official_code,
+        "name": commune.name,
+        "kind": commune.kind,
+        "population": commune.population,
+    }
+
+
+def unit_doc(unit: Unit) -> dict[str, object]:
+    return {
+        "_id": unit.code,
+        "name": unit.name,
+        "group": unit.group,
+        "parent": unit.parent,
+        "commune": unit.commune,
+    }
+
+
 async def load_reference(client: AsyncMongoClient, settings: MongoSettings) -> dict[str, int]:
     """Upsert the communes and units of the packaged master data; safe to run again."""
     db = database(client, settings, REFERENCE_OWNER)
     counts = {}
     for name, rows in (
-        ("communes", [c.to_dict() for c in reference.communes()]),
-        ("units", [u.to_dict() for u in reference.units()]),
+        ("communes", [commune_doc(c) for c in reference_data.communes()]),
+        ("units", [unit_doc(u) for u in reference_data.units()]),
     ):
         ops = [UpdateOne({"_id": r["_id"]}, {"$set": r}, upsert=True) for r in rows]
         await db[name].bulk_write(ops, ordered=False)

@@ -9,28 +9,19 @@ field, and the collection's write concern (majority and journaled in production)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-import msgspec
 from pymongo import WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from hocvuso.adapters.mappers import learner_from_doc, learner_to_doc
 from hocvuso.adapters.mongo import update_versioned
 from hocvuso.adapters.repositories import Outgoing, Pending, Stored
 from hocvuso.domain.enrollment import Learner
 from hocvuso.events.envelope import decode_payload, encode
 
 Doc = dict[str, Any]
-
-
-def learner_to_doc(learner: Learner) -> Doc:
-    return msgspec.to_builtins(learner, builtin_types=(datetime,))  # type: ignore[no-any-return]
-
-
-def learner_from_doc(doc: Doc) -> Learner:
-    return msgspec.convert(doc, Learner)
 
 
 def _entries(start: int, events: Sequence[Outgoing]) -> list[Doc]:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 
 FINAL_POOL = "final"
 TOPIC_POOLS = ("1", "2", "3", "4", "5")
@@ -83,26 +81,6 @@ class Course:
     def topic_numbers(self) -> tuple[int, ...]:
         return tuple(t.number for t in self.topics)
 
-    def outline(self) -> dict[str, object]:
-        """Topics and lessons for the portal; the question bank stays out."""
-        return {
-            "version": self.version,
-            "title": self.title,
-            "effective_from": self.effective_from.isoformat(),
-            "rules": self.rules.__dict__,
-            "topics": [
-                {
-                    "number": t.number,
-                    "title": t.title,
-                    "lessons": [
-                        {"id": lesson.id, "title": lesson.title, "summary": lesson.summary}
-                        for lesson in t.lessons
-                    ],
-                }
-                for t in self.topics
-            ],
-        }
-
 
 def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
     topics = tuple(
@@ -136,13 +114,6 @@ def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
     )
 
 
-def load_packaged_course(version: str) -> Course:
-    folder = resources.files("hocvuso.domain").joinpath("course_data", version)
-    course = json.loads(folder.joinpath("course.json").read_text(encoding="utf-8"))
-    questions = json.loads(folder.joinpath("questions.json").read_text(encoding="utf-8"))
-    return course_from_data(course, questions)
-
-
 class Catalog:
     """Every course version, so an event is judged by the rules in force when it happened."""
 
@@ -172,10 +143,3 @@ class Catalog:
 
 class UnknownCourseVersion(KeyError):
     pass
-
-
-PACKAGED_VERSIONS = ("v1",)
-
-
-def packaged_catalog() -> Catalog:
-    return Catalog(load_packaged_course(v) for v in PACKAGED_VERSIONS)

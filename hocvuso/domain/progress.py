@@ -83,27 +83,6 @@ class Progress:
     def attempts_in(self, pool: str) -> int:
         return sum(1 for a in self.attempts.values() if a.pool == pool)
 
-    def summary(self, course: Course) -> dict[str, object]:
-        """What the portal shows the learner (and a unit head chasing them)."""
-        return {
-            "course_version": self.course_version,
-            "topics": [
-                {
-                    "number": t,
-                    "content_percent": round(self.content_percent(course, t), 1),
-                    "quiz_passed": self.quiz_passed(t),
-                    "quiz_attempts": self.attempts_in(str(t)),
-                    "completed": self.topic_completed(course, t),
-                }
-                for t in course.topic_numbers
-            ],
-            "topics_completed": len(self.topics_completed(course)),
-            "exam_eligible": self.exam_eligible(course),
-            "exam_attempts": self.attempts_in(FINAL_POOL),
-            "exam_passed": self.exam_passed,
-            "certificate_id": self.certificate_id,
-        }
-
 
 def check_can_attempt(progress: Progress, course: Course, pool: str) -> None:
     """Raise RuleViolation if the learner may not start an attempt in `pool` now."""
@@ -187,21 +166,3 @@ def fold(course: Course, facts: list[Fact]) -> Progress:
     for fact in facts:
         progress = apply(progress, fact, course)
     return progress
-
-
-def progress_to_dict(progress: Progress) -> dict[str, object]:
-    return {
-        "course_version": progress.course_version,
-        "lessons": dict(progress.lessons),
-        "attempts": {k: vars(v) for k, v in progress.attempts.items()},
-        "certificate_id": progress.certificate_id,
-    }
-
-
-def progress_from_dict(data: dict) -> Progress:
-    return Progress(
-        course_version=data["course_version"],
-        lessons={k: int(v) for k, v in data.get("lessons", {}).items()},
-        attempts={k: AttemptResult(**v) for k, v in data.get("attempts", {}).items()},
-        certificate_id=data.get("certificate_id"),
-    )

@@ -17,11 +17,13 @@ from hocvuso.adapters.http import (
     add_operational_routes,
     problem,
 )
+from hocvuso.adapters.mappers import decode_certification_state, encode_certification_state
 from hocvuso.adapters.runtime import Runtime, service_lifespan
+from hocvuso.domain import certification
 from hocvuso.domain import events as ev
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
-from services.certs.issuer import earns_certificate, issue, issued_event
+from services.certs.issuer import issue, issued_event
 
 SERVICE = "certs"
 log = logging.getLogger(__name__)
@@ -34,17 +36,22 @@ class TokenToCheck(BaseModel):
 def build_worker(runtime: Runtime, certificates, signer: Signer) -> FaustWorker:
     settings = runtime.settings
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
-    names = app.Table("certs-learner-names", default=None)
+    # Per-learner certification state as bytes (the default codec would re-read it as JSON).
+    learners = app.Table("certs-learners", default=None, value_type=bytes)
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)
 
     async def handle(event: ev.Event, partition: int) -> Sequence[ev.Event]:
-        if isinstance(event, ev.LearnerRegistered):
-            names[event.learner_id] = event.full_name
-        elif earns_certificate(event):
-            doc = issue(event, names.get(event.learner_id), settings.certs.issuer, signer)
-            # Announced again on every redelivery: the certificate id makes it one fact.
-            return [issued_event(await _store_once(certificates, doc))]
-        return []
+        key = event.learner_id
+        stored = learners.get(key)
+        state = decode_certification_state(stored) if stored is not None else None
+        state, decision = certification.decide(state, event)
+        if state is not None and (encoded := encode_certification_state(state)) != stored:
+            learners[key] = encoded
+        if decision is None:
+            return []
+        doc = issue(decision, settings.certs.issuer, signer)
+        # Announced again on every redelivery: the certificate id makes it one fact.
+        return [issued_event(await _store_once(certificates, doc))]
 
     delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 

@@ -13,7 +13,7 @@ from hocvuso.adapters.http import ERROR_RESPONSES, problem
 from hocvuso.adapters.metrics import REJECTED_COMMANDS
 from hocvuso.domain.enrollment import Profile
 from hocvuso.domain.progress import RuleViolation
-from hocvuso.views import course_outline
+from hocvuso.views import course_outline, progress_summary
 from services.enrollment import views
 from services.enrollment.models import (
     Answers,
@@ -111,7 +111,7 @@ async def register(
 async def learner_progress(learner_id: str, request: Request) -> dict[str, object]:
     service = _service(request)
     learner = await service.learner(learner_id)
-    return views.progress_summary(learner, service.course_of(learner))
+    return progress_summary(learner, service.course_of(learner))
 
 
 @router.post(
@@ -124,7 +124,7 @@ async def lesson_progress(
 ) -> dict[str, object]:
     service = _service(request)
     learner = await service.report_lesson(learner_id, lesson_id, body.percent)
-    return views.progress_summary(learner, service.course_of(learner))
+    return progress_summary(learner, service.course_of(learner))
 
 
 @router.post(

@@ -9,25 +9,30 @@ from fastapi import FastAPI
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
+from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
 from hocvuso.adapters.runtime import Runtime, service_lifespan
+from hocvuso.course_files import packaged_catalog
 from hocvuso.domain import events as ev
-from hocvuso.domain.course import packaged_catalog
+from hocvuso.domain import grading
+from hocvuso.domain.course import Catalog
 from hocvuso.settings import Settings
-from services.grading.grader import Grader
 
 SERVICE = "grading"
 
 
-def build_worker(runtime: Runtime, grader: Grader) -> FaustWorker:
+def build_worker(runtime: Runtime, catalog: Catalog) -> FaustWorker:
     app = make_faust_app(f"hocvuso-{SERVICE}", runtime.settings.kafka)
-    learners = app.Table("grading-learners", default=None)
+    # bytes, so the changelog keeps what we encode (the default codec would re-read it as JSON)
+    learners = app.Table("grading-learners", default=None, value_type=bytes)
     inputs = raw_topic(app, ev.LessonProgressed.topic, ev.AttemptStarted.topic)
 
     async def handle(event: ev.Event, partition: int) -> Sequence[ev.Event]:
         key = event.learner_id
-        state, outputs = grader.handle(learners.get(key), event, datetime.now(UTC))
-        if state is not None:
-            learners[key] = state
+        stored = learners.get(key)
+        state = decode_grading_state(stored) if stored is not None else None
+        state, outputs = grading.grade(catalog, state, event, datetime.now(UTC))
+        if state is not None and (encoded := encode_grading_state(state)) != stored:
+            learners[key] = encoded  # an unchanged state (a redelivery) is not written again
         return outputs
 
     delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
@@ -43,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        await runtime.start_consumer(build_worker(runtime, Grader(packaged_catalog())))
+        await runtime.start_consumer(build_worker(runtime, packaged_catalog()))
 
     lifespan = service_lifespan(settings, SERVICE, setup, consumes_only=True)
     app = FastAPI(title="hocvuso grading", version="1", lifespan=lifespan)

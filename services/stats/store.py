@@ -6,10 +6,35 @@ a read sums the partitions: no two writers ever touch one document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, empty_counts
+
+
+def facts_to_dict(facts: LearnerFacts) -> dict[str, object]:
+    return {
+        "registered": facts.registered,
+        "category": facts.category,
+        "commune": facts.commune,
+        "unit": facts.unit,
+        "topics": sorted(facts.topics),
+        "certified": facts.certified,
+    }
+
+
+def facts_from_dict(data: Mapping) -> LearnerFacts:
+    # Missing fields read as "not known yet", so documents written before a field existed load.
+    return LearnerFacts(
+        registered=bool(data.get("registered")),
+        category=data.get("category"),
+        commune=data.get("commune"),
+        unit=data.get("unit"),
+        topics=set(data.get("topics", ())),
+        certified=bool(data.get("certified")),
+    )
 
 
 class StatsStore:
@@ -23,13 +48,13 @@ class StatsStore:
 
     async def learners_of(self, partition: int) -> list[tuple[str, LearnerFacts]]:
         cursor = self.learners.find({"p": partition})
-        return [(d["_id"], LearnerFacts.from_dict(d)) async for d in cursor]
+        return [(d["_id"], facts_from_dict(d)) async for d in cursor]
 
     async def save(
         self, partition: int, learners: dict[str, LearnerFacts], scopes: dict[str, Counts]
     ) -> None:
         learner_ops = [
-            UpdateOne({"_id": lid}, {"$set": {**facts.to_dict(), "p": partition}}, upsert=True)
+            UpdateOne({"_id": lid}, {"$set": {**facts_to_dict(facts), "p": partition}}, upsert=True)
             for lid, facts in learners.items()
         ]
         scope_ops = [

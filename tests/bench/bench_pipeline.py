@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
-from hocvuso.domain.reference import communes, units
 from hocvuso.events.envelope import from_record, to_record
+from hocvuso.reference_data import communes, units
 
 EVENTS = 200_000
 

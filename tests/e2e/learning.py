@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hocvuso.domain.course import packaged_catalog
+from hocvuso.course_files import packaged_catalog
 from tests.e2e.client import Api, eventually
 
 COURSE = packaged_catalog()["v1"]

@@ -115,7 +115,7 @@ def test_stats_and_certs_say_404_for_what_does_not_exist(stack: Stack) -> None:
 
 
 def test_a_commune_without_published_population_shows_no_data_not_zero(stack: Stack) -> None:
-    from hocvuso.domain.reference import communes
+    from hocvuso.reference_data import communes
 
     unknown = next(c for c in communes() if c.population is None)
     body = Api(stack.url("stats")).get(f"/v1/stats/communes/{unknown.official_code}").json()

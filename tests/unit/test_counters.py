@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from hocvuso.domain.counters import (
     PROVINCE_SCOPE,
     CounterBook,
-    LearnerFacts,
     commune_scope,
     unit_scope,
 )
@@ -138,4 +137,3 @@ def test_dirty_tracking_reports_changed_learners_and_scopes_once() -> None:
     assert set(scopes) == {PROVINCE_SCOPE, commune_scope("21025")}
     book.register("l1", "citizen", "21025", None)
     assert book.take_dirty() == ({}, {})
-    assert LearnerFacts.from_dict(learners["l1"].to_dict()) == learners["l1"]

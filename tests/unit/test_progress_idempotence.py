@@ -13,8 +13,6 @@ from hocvuso.domain.progress import (
     Progress,
     RuleViolation,
     apply,
-    progress_from_dict,
-    progress_to_dict,
 )
 from tests.unit.course_fixture import tiny_course
 
@@ -63,9 +61,3 @@ def test_replaying_any_prefix_again_changes_nothing(facts: list, data: st.DataOb
     cut = data.draw(st.integers(0, len(facts)))
     once = play(facts)
     assert play(facts + facts[:cut]) == once
-
-
-@given(histories)
-def test_progress_survives_its_stored_form(facts: list) -> None:
-    progress = play(facts)
-    assert progress_from_dict(progress_to_dict(progress)) == progress

@@ -6,8 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 
 from hocvuso.domain import events as ev
-from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, commune_scope, empty_counts
+from hocvuso.domain.counters import COUNT_FIELDS, Counts, commune_scope, empty_counts
 from services.stats.counting import Counting
+from services.stats.store import facts_from_dict, facts_to_dict
 
 NOW = datetime(2025, 11, 11, 2, tzinfo=UTC)
 
@@ -23,9 +24,7 @@ class FlakyStore:
 
     async def learners_of(self, partition: int):
         return [
-            (lid, LearnerFacts.from_dict(d))
-            for lid, (p, d) in self.learners.items()
-            if p == partition
+            (lid, facts_from_dict(d)) for lid, (p, d) in self.learners.items() if p == partition
         ]
 
     async def save(self, partition: int, learners, scopes) -> None:
@@ -33,7 +32,7 @@ class FlakyStore:
         if self.saves == self.fail_on:
             raise ConnectionError("database went away")
         for lid, facts in learners.items():
-            self.learners[lid] = (partition, facts.to_dict())
+            self.learners[lid] = (partition, facts_to_dict(facts))
         for scope, counts in scopes.items():
             self.counters[(scope, partition)] = dict(counts)
 

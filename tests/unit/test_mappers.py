@@ -1,0 +1,74 @@
+"""Core state survives its stored forms: a restarted service carries on where it stopped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hocvuso.adapters.mappers import (
+    decode_certification_state,
+    decode_grading_state,
+    encode_certification_state,
+    encode_grading_state,
+)
+from hocvuso.domain import events as ev
+from hocvuso.domain.certification import CertificationState, decide
+from hocvuso.domain.grading import GradingState, grade
+from tests.unit.test_certification import REGISTERED, exam
+from tests.unit.test_grading import CATALOG, attempt, lessons, run
+
+NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
+
+
+def history_state() -> GradingState:
+    """Lessons, a graded quiz, a rejected exam and an attempt still open."""
+    events = [*lessons(1), *attempt("q1", "1", 5), *attempt("e", "final", 30)]
+    state, _ = run([*events, attempt("open", "2", 0)[0]])
+    assert state is not None
+    return state
+
+
+def test_a_grading_state_reads_back_equal() -> None:
+    state = history_state()
+    assert decode_grading_state(encode_grading_state(state)) == state
+
+
+def test_stored_outcomes_keep_their_kind() -> None:
+    outcomes = decode_grading_state(encode_grading_state(history_state())).outcomes
+    assert isinstance(outcomes["q1"], ev.AttemptGraded)
+    assert isinstance(outcomes["e"], ev.AttemptRejected)
+
+
+def test_after_a_restart_a_redelivered_submission_gets_the_first_result() -> None:
+    state = history_state()
+    restored = decode_grading_state(encode_grading_state(state))
+    submission = attempt("q1", "1", 5)[1]
+    assert grade(CATALOG, restored, submission, NOW) == grade(CATALOG, state, submission, NOW)
+
+
+def test_after_a_restart_an_open_attempt_is_graded_against_its_questions() -> None:
+    restored = decode_grading_state(encode_grading_state(history_state()))
+    _, out = grade(CATALOG, restored, attempt("open", "2", 4)[1], NOW)
+    assert [(o.correct, o.total) for o in out if isinstance(o, ev.AttemptGraded)] == [(4, 5)]
+
+
+def test_equal_states_encode_to_equal_bytes() -> None:
+    # The grading service skips the table write when the bytes did not change.
+    assert encode_grading_state(history_state()) == encode_grading_state(history_state())
+
+
+def test_a_passed_exam_waiting_for_its_name_survives_a_restart() -> None:
+    waiting, _ = decide(None, exam())
+    assert waiting is not None
+    restored = decode_certification_state(encode_certification_state(waiting))
+    assert restored == waiting
+    _, decision = decide(restored, REGISTERED)
+    assert decision is not None and decision.full_name == REGISTERED.full_name
+
+
+def test_every_certification_state_reads_back_equal() -> None:
+    for state in (
+        CertificationState(),
+        CertificationState(full_name="Nguyễn Thị Hoa"),
+        CertificationState(full_name="Nguyễn Thị Hoa", passed_exam=exam(), issued=True),
+    ):
+        assert decode_certification_state(encode_certification_state(state)) == state
