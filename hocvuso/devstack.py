@@ -208,7 +208,15 @@ class Stack:
             proc.wait()
 
     def start_service(self, service: str, timeout: float = 90) -> None:
-        wait_for_http(f"{self.url(service)}/readyz", timeout, self._spawn_service(service))
+        self.spawn_service(service)
+        self.wait_ready(service, timeout)
+
+    def spawn_service(self, service: str) -> subprocess.Popen[bytes]:
+        """Start a service's process without waiting for it."""
+        return self._spawn_service(service)
+
+    def wait_ready(self, service: str, timeout: float = 90) -> None:
+        wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
 
     def stop(self) -> None:
         for name in [*SERVICES, "mongo", "tansu"]:

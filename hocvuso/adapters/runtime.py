@@ -62,8 +62,14 @@ class Runtime:
         return Delivery(self.service, handler, self.publisher, health)
 
     async def start_consumer(self, consumer: Consumer) -> None:
-        await consumer.start()
+        """Join the consumer group in the background: joining waits for the broker (and,
+        after a crash, for the old member's session to expire), HTTP need not."""
         self.consumers.append(consumer)
+
+        async def start() -> None:
+            await until_done(consumer.start, f"start consumer {consumer.name}")
+
+        self.tasks.append(asyncio.create_task(start(), name=f"start {consumer.name}"))
 
     def run_in_background(self, work: Callable[[], Awaitable[None]], name: str) -> None:
         self.tasks.append(asyncio.create_task(_forever(work, name), name=name))
