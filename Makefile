@@ -17,17 +17,19 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 schemas: $(STAMP)
 	$(VENV)/bin/hocvuso schemas
 
 clean:
-	rm -rf $(VENV) .run .pytest_cache
+	rm -rf $(VENV) .run .pytest_cache .mypy_cache
 
 bench: $(STAMP)
 	$(PY) -m tests.bench.bench_pipeline

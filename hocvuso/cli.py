@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import importlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 from hocvuso.settings import DEFAULT_PORTS, Settings
 
@@ -106,7 +108,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    command = cast(Callable[[argparse.Namespace], int], args.func)  # set by every subcommand
+    return command(args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import time
 import urllib.request
 from dataclasses import dataclass
+from typing import Any, cast
 
 from hocvuso.course_files import packaged_catalog
 from hocvuso.domain.course import FINAL_POOL, Course
@@ -25,15 +26,15 @@ DEMO_LEARNERS = [
 class Client:
     base: str
 
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
             self.base + path, data=data, method=method, headers={"content-type": "application/json"}
         )
         with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
+            return cast(dict[str, Any], json.loads(response.read()))  # every answer is an object
 
-    def wait_graded(self, attempt_id: str, timeout: float = 30) -> dict:
+    def wait_graded(self, attempt_id: str, timeout: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             attempt = self.call("GET", f"/v1/attempts/{attempt_id}")
@@ -43,7 +44,9 @@ class Client:
         raise TimeoutError(f"attempt {attempt_id} not graded after {timeout:.0f} s")
 
 
-def take_attempt(client: Client, course: Course, learner_id: str, topic: int | str) -> dict:
+def take_attempt(
+    client: Client, course: Course, learner_id: str, topic: int | str
+) -> dict[str, Any]:
     """Start an attempt and answer every question correctly, as a learner who studied."""
     attempt = client.call("POST", f"/v1/learners/{learner_id}/attempts", {"topic": topic})
     answers = {q["id"]: course.questions[q["id"]].answer for q in attempt["questions"]}

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from hocvuso.settings import DEFAULT_PORTS
 
@@ -27,7 +28,7 @@ SERVICES = tuple(DEFAULT_PORTS)
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return cast(int, s.getsockname()[1])  # an IPv4 socket's name is (host, port)
 
 
 def port_free(port: int) -> bool:
@@ -39,11 +40,12 @@ def port_free(port: int) -> bool:
         return True
 
 
-def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode} before listening")
+            program = proc.args[0] if isinstance(proc.args, list | tuple) else proc.args
+            raise RuntimeError(f"{program!s} exited with {proc.returncode} before listening")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -51,7 +53,7 @@ def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = Non
     raise TimeoutError(f"nothing listens on port {port} after {timeout:.0f} s")
 
 
-def wait_for_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+def wait_for_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -80,7 +82,7 @@ class Stack:
     kafka_port: int = 0
     mongo_port: int = 0
     ports: dict[str, int] = field(default_factory=dict)
-    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -180,7 +182,7 @@ class Stack:
         for service in SERVICES:
             wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
 
-    def _spawn_service(self, service: str) -> subprocess.Popen:
+    def _spawn_service(self, service: str) -> subprocess.Popen[bytes]:
         port = str(self.ports[service])
         command = ["serve", service, "--port", port, "--log-level", "warning"]
         return self._spawn(service, [sys.executable, "-m", "hocvuso.cli", *command])

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -55,13 +56,13 @@ class Signer:
         self.key_id = _b64(hashlib.sha256(raw).digest()[:12])
         self.public_jwk["kid"] = self.key_id
 
-    def sign(self, claims: dict) -> str:
+    def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.key_id})
 
-    def verify(self, token: str) -> dict:
+    def verify(self, token: str) -> dict[str, Any]:
         return verify_with(self._key.public_key(), token)
 
 
-def verify_with(public_key: Ed25519PublicKey, token: str) -> dict:
+def verify_with(public_key: Ed25519PublicKey, token: str) -> dict[str, Any]:
     """Raises jwt.InvalidTokenError when the token was not signed by this key or was altered."""
     return jwt.decode(token, public_key, algorithms=["EdDSA"], options={"verify_aud": False})

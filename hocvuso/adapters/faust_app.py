@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP
+from faust.types import TP, EventT, StreamT, TableT, TopicT
 
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Delivery
@@ -63,16 +63,16 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
     return app
 
 
-def raw_topic(app: faust.App, *names: str) -> Any:
+def raw_topic(app: faust.App, *names: str) -> TopicT:
     return app.topic(*names, key_serializer="raw", value_serializer="raw")
 
 
-def bytes_table(app: faust.App, name: str) -> Any:
+def bytes_table(app: faust.App, name: str) -> TableT[bytes, bytes]:
     """A table whose values the service encodes itself (typed core state as JSON bytes)."""
     return app.Table(name, default=None, key_type=bytes, value_type=bytes, value_serializer="raw")
 
 
-def inbound(event: Any) -> InboundRecord:
+def inbound(event: EventT[bytes]) -> InboundRecord:
     message = event.message
     return InboundRecord(
         message.topic,
@@ -94,7 +94,7 @@ def watch_highwater(app: faust.App, delivery: Delivery) -> None:
     delivery.health.highwater = highwater
 
 
-async def consume(stream: Any, delivery: Delivery) -> None:
+async def consume(stream: StreamT[bytes], delivery: Delivery) -> None:
     """The body of every faust agent: each record through the one delivery routine.
 
     Faust acknowledges a record when the loop moves past it, so a result is published

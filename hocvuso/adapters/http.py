@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pymongo
 from fastapi import FastAPI, Request
@@ -57,7 +58,9 @@ def with_deadline(app: FastAPI, seconds: float) -> None:
     """Bound every database operation a request makes (pymongo's client-side timeout)."""
 
     @app.middleware("http")
-    async def deadline(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
+    async def deadline(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         with pymongo.timeout(seconds):
             return await call_next(request)
 
@@ -86,7 +89,7 @@ def add_error_handlers(app: FastAPI) -> None:
         return problem(500, "internal_error", "the server could not complete the request")
 
 
-ERROR_RESPONSES: dict[int | str, dict] = {
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "The request body or parameters are malformed"},
     404: {"description": "No such resource"},
 }

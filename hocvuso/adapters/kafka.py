@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -167,7 +168,7 @@ class BatchConsumer:
 
     def _highwater(self, topic: str, partition: int) -> int | None:
         try:
-            return self._consumer.highwater(TopicPartition(topic, partition))
+            return cast(int | None, self._consumer.highwater(TopicPartition(topic, partition)))
         except Exception:  # not assigned (any more): nothing known
             return None
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pymongo import AsyncMongoClient, UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from hocvuso import reference_data
@@ -16,15 +17,17 @@ from hocvuso.settings import MongoSettings
 REFERENCE_OWNER = "reference"
 
 
-def connect(settings: MongoSettings) -> AsyncMongoClient:
+def connect(settings: MongoSettings) -> AsyncMongoClient[dict[str, Any]]:
     return AsyncMongoClient(settings.url, serverSelectionTimeoutMS=5000, tz_aware=True)
 
 
-def database(client: AsyncMongoClient, settings: MongoSettings, owner: str) -> AsyncDatabase:
+def database(
+    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings, owner: str
+) -> AsyncDatabase[dict[str, Any]]:
     return client[settings.database(owner)]
 
 
-async def ping(client: AsyncMongoClient) -> bool:
+async def ping(client: AsyncMongoClient[dict[str, Any]]) -> bool:
     try:
         await client.admin.command("ping")
     except Exception:
@@ -37,11 +40,11 @@ class ConcurrentUpdate(Unavailable):
 
 
 async def update_versioned(
-    collection: Any,
+    collection: AsyncCollection[dict[str, Any]],
     doc_id: str,
-    change: Callable[[dict | None], dict],
+    change: Callable[[dict[str, Any] | None], dict[str, Any]],
     attempts: int = 20,
-) -> dict:
+) -> dict[str, Any]:
     """Read-modify-write one document with optimistic concurrency on its `_v` field.
 
     `change` gets the current document (None when absent) and returns the new body;
@@ -86,7 +89,9 @@ def unit_doc(unit: Unit) -> dict[str, object]:
     }
 
 
-async def load_reference(client: AsyncMongoClient, settings: MongoSettings) -> dict[str, int]:
+async def load_reference(
+    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings
+) -> dict[str, int]:
     """Upsert the communes and units of the packaged master data; safe to run again."""
     db = database(client, settings, REFERENCE_OWNER)
     counts = {}
@@ -101,8 +106,8 @@ async def load_reference(client: AsyncMongoClient, settings: MongoSettings) -> d
 
 
 async def read_reference(
-    client: AsyncMongoClient, settings: MongoSettings
-) -> tuple[dict[str, dict], dict[str, dict]]:
+    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     db = database(client, settings, REFERENCE_OWNER)
     communes = {d["_id"]: d async for d in db.communes.find({})}
     units = {d["_id"]: d async for d in db.units.find({})}

@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.kafka import Publisher
 from hocvuso.adapters.metrics import OUTBOX_PENDING
-from hocvuso.adapters.repositories import OutboxStore
+from hocvuso.adapters.repositories import OutboxStore, Pending
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,10 @@ class OutboxRelay:
             "publish the outbox",
         )
         for p in pending:
-            await until_done(
-                lambda p=p: self._store.acknowledge(p.key, p.last_seq), "acknowledge the outbox"
-            )
+
+            def acknowledge(p: Pending = p) -> Awaitable[None]:
+                return self._store.acknowledge(p.key, p.last_seq)
+
+            await until_done(acknowledge, "acknowledge the outbox")
         self._pending_estimate = 0
         return len(pending)

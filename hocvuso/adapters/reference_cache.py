@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pymongo import AsyncMongoClient
 
@@ -12,8 +13,8 @@ from hocvuso.settings import MongoSettings
 
 @dataclass(frozen=True)
 class ReferenceData:
-    communes: dict[str, dict]
-    units: dict[str, dict]
+    communes: dict[str, dict[str, Any]]
+    units: dict[str, dict[str, Any]]
 
     @property
     def unit_parents(self) -> dict[str, str | None]:
@@ -24,7 +25,9 @@ class MasterDataMissing(RuntimeError):
     pass
 
 
-async def load_reference_data(client: AsyncMongoClient, settings: MongoSettings) -> ReferenceData:
+async def load_reference_data(
+    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings
+) -> ReferenceData:
     communes, units = await read_reference(client, settings)
     if not communes:
         raise MasterDataMissing("no communes in the reference database: run `hocvuso seed` first")

@@ -47,14 +47,14 @@ class Consumer(Protocol):
 class Runtime:
     settings: Settings
     service: str
-    client: AsyncMongoClient[Any]
+    client: AsyncMongoClient[dict[str, Any]]
     publisher: Publisher
     # A process that serves no routes of its own is only as ready as its consumers.
     consumes_only: bool = False
     consumers: list[Consumer] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def database(self, owner: str | None = None) -> AsyncDatabase[Any]:
+    def database(self, owner: str | None = None) -> AsyncDatabase[dict[str, Any]]:
         return mongo.database(self.client, self.settings.mongo, owner or self.service)
 
     def delivery(self, handler: EventHandler, name: str) -> Delivery:

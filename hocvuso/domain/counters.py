@@ -9,7 +9,7 @@ land in the right commune once the registration shows up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 PROVINCE_SCOPE = "province"
@@ -24,6 +24,10 @@ def unit_scope(code: str) -> str:
     return f"unit:{code}"
 
 
+# registered, category, commune, unit, topics, certified
+Fingerprint = tuple[bool, str | None, str | None, str | None, frozenset[int], bool]
+
+
 @dataclass
 class LearnerFacts:
     registered: bool = False
@@ -33,7 +37,7 @@ class LearnerFacts:
     topics: set[int] = field(default_factory=set)
     certified: bool = False
 
-    def fingerprint(self) -> tuple:
+    def fingerprint(self) -> Fingerprint:
         """Equal fingerprints mean equal facts: a cheap way to tell a change from a repeat."""
         return (
             self.registered,
@@ -45,7 +49,7 @@ class LearnerFacts:
         )
 
     @classmethod
-    def from_fingerprint(cls, fingerprint: tuple) -> LearnerFacts:
+    def from_fingerprint(cls, fingerprint: Fingerprint) -> LearnerFacts:
         registered, category, commune, unit, topics, certified = fingerprint
         return cls(registered, category, commune, unit, set(topics), certified)
 
@@ -101,7 +105,7 @@ class CounterBook:
         self.dirty_learners, self.dirty_scopes = set(), set()
         return learners, scopes
 
-    def _update(self, learner_id: str, change) -> None:
+    def _update(self, learner_id: str, change: Callable[[LearnerFacts], None]) -> None:
         facts = self.learners.setdefault(learner_id, LearnerFacts())
         before = facts.fingerprint()
         change(facts)

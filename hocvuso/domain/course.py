@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 FINAL_POOL = "final"
 TOPIC_POOLS = ("1", "2", "3", "4", "5")
@@ -82,7 +83,7 @@ class Course:
         return tuple(t.number for t in self.topics)
 
 
-def course_from_data(course: Mapping, questions: Iterable[Mapping]) -> Course:
+def course_from_data(course: Mapping[str, Any], questions: Iterable[Mapping[str, Any]]) -> Course:
     topics = tuple(
         Topic(
             number=t["number"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -12,7 +13,7 @@ from hocvuso.domain.events import EVENT_TYPES
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "events"
 
 
-def schema_of(type_name: str) -> dict:
+def schema_of(type_name: str) -> dict[str, Any]:
     cls = EVENT_TYPES[type_name]
     schema = msgspec.json.schema(cls)
     return {

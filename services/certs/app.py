@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import jwt
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from faust.types import StreamT
 from pydantic import BaseModel, Field
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
@@ -33,7 +37,9 @@ class TokenToCheck(BaseModel):
     token: str = Field(min_length=1, description="The certificate's compact JWS")
 
 
-def build_worker(runtime: Runtime, certificates, signer: Signer) -> FaustWorker:
+def build_worker(
+    runtime: Runtime, certificates: AsyncCollection[dict[str, Any]], signer: Signer
+) -> FaustWorker:
     settings = runtime.settings
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
     # Per-learner certification state as bytes (the default codec would re-read it as JSON).
@@ -56,13 +62,15 @@ def build_worker(runtime: Runtime, certificates, signer: Signer) -> FaustWorker:
     delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 
     @app.agent(inputs)
-    async def certify(stream):  # type: ignore[no-untyped-def]
+    async def certify(stream: StreamT[bytes]) -> None:
         await consume(stream, delivery)
 
     return FaustWorker(app, delivery)
 
 
-async def _store_once(certificates, doc: dict) -> dict:
+async def _store_once(
+    certificates: AsyncCollection[dict[str, Any]], doc: dict[str, Any]
+) -> dict[str, Any]:
     """The first issuance wins; a retry gets back exactly what was stored and signed.
 
     A database outage is waited out by the delivery routine, which hands the same event
@@ -74,11 +82,16 @@ async def _store_once(certificates, doc: dict) -> dict:
     try:
         await certificates.insert_one(doc)
     except DuplicateKeyError:
-        return await certificates.find_one({"_id": doc["_id"]})
+        stored = await certificates.find_one({"_id": doc["_id"]})
+        if stored is None:  # certificates are never deleted
+            raise LookupError(
+                f"certificate {doc['_id']} vanished after a duplicate insert"
+            ) from None
+        return stored
     return doc
 
 
-def _public(doc: dict) -> dict:
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "certificate_id": doc["_id"],
         "learner_id": doc["learner_id"],
@@ -114,13 +127,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_operational_routes(app)
 
     @app.get("/v1/keys", summary="The public keys that verify certificates (JWKS)")
-    async def keys() -> dict:
+    async def keys() -> dict[str, Any]:
         return {"keys": [signer.public_jwk]}
 
     @app.get(
-        "/v1/certificates/{certificate_id}", responses=ERROR_RESPONSES, summary="A certificate"
+        "/v1/certificates/{certificate_id}",
+        response_model=None,  # a problem or the certificate: no model, as before annotations
+        responses=ERROR_RESPONSES,
+        summary="A certificate",
     )
-    async def certificate(certificate_id: str, request: Request):
+    async def certificate(certificate_id: str, request: Request) -> JSONResponse | dict[str, Any]:
         doc = await request.app.state.certificates.find_one({"_id": certificate_id})
         if doc is None:
             return problem(404, "not_found", f"no certificate {certificate_id!r}")
@@ -129,9 +145,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/v1/certificates/verify",
         responses={**ERROR_RESPONSES, 422: {"description": "The token is not a valid certificate"}},
+        response_model=None,
         summary="Check a certificate token someone was shown",
     )
-    async def verify(body: TokenToCheck, request: Request):
+    async def verify(body: TokenToCheck, request: Request) -> JSONResponse | dict[str, Any]:
         try:
             claims = signer.verify(body.token)
         except jwt.InvalidTokenError as exc:

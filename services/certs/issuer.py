@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.certification import IssueCertificate, certificate_id
 from hocvuso.signing import Signer
 
 
-def issue(decision: IssueCertificate, issuer: str, signer: Signer) -> dict:
+def issue(decision: IssueCertificate, issuer: str, signer: Signer) -> dict[str, Any]:
     """The certificate document: its public fields and the signed token over them."""
     exam = decision.exam
     cert_id = certificate_id(decision.learner_id, exam.course_version)
@@ -36,7 +37,7 @@ def issue(decision: IssueCertificate, issuer: str, signer: Signer) -> dict:
     }
 
 
-def issued_event(doc: dict) -> ev.CertificateIssued:
+def issued_event(doc: dict[str, Any]) -> ev.CertificateIssued:
     issued_at: datetime = doc["issued_at"]
     return ev.CertificateIssued(
         learner_id=doc["learner_id"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
@@ -28,9 +28,15 @@ from services.enrollment.models import (
 from services.enrollment.service import AttemptNotFound, Enrollment, LearnerNotFound
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
-CONFLICT = {409: {"description": "A course rule forbids this now; `detail` says which"}}
-UNAVAILABLE = {503: {"description": "The database did not answer in time; retry"}}
-RETRIED = {200: {"description": "A retry with the same Idempotency-Key: the earlier result"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "A course rule forbids this now; `detail` says which"}
+}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The database did not answer in time; retry"}
+}
+RETRIED: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A retry with the same Idempotency-Key: the earlier result"}
+}
 _IDEMPOTENCY_NAMESPACE = uuid.UUID("6f0d8d0e-8f5b-4f7e-9d7c-2b3c1d7e5a90")
 # Rule codes that mean "what you named does not exist" or "your input is wrong".
 _STATUS_OF_RULE = {

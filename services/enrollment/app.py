@@ -8,6 +8,7 @@ decisions back into the learner's record.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI
 from pymongo import WriteConcern
@@ -34,7 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        concern = WriteConcern(**settings.mongo.write_concern)
+        # The operator's options as configured; WriteConcern checks their names and values.
+        options: dict[str, Any] = settings.mongo.write_concern
+        concern = WriteConcern(**options)
         learners = MongoLearners(runtime.database(), concern)
         await until_done(learners.create_indexes, "create indexes")
         reference = await until_done(

@@ -75,5 +75,9 @@ def pool_of(topic: int | str) -> str:
     return str(topic)
 
 
-def topic_of(pool: str) -> int | str:
-    return int(pool) if pool.isdigit() else pool
+def topic_of(pool: str) -> int | Literal["final"]:
+    if pool.isdigit():
+        return int(pool)
+    if pool == "final":
+        return "final"
+    raise ValueError(f"not a question pool: {pool!r}")

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from hocvuso.domain.course import Course
-from hocvuso.domain.enrollment import Attempt, Learner
-from services.enrollment.models import AttemptCreated, AttemptResult, AttemptView, topic_of
+from hocvuso.domain.enrollment import Attempt, Learner, Result
+from services.enrollment.models import (
+    AttemptCreated,
+    AttemptResult,
+    AttemptView,
+    PublicQuestion,
+    topic_of,
+)
 
 
-def _questions(course: Course, attempt: Attempt) -> list[dict[str, object]]:
-    return [course.questions[q].public() for q in attempt.question_ids]
+class ResultFields(TypedDict):
+    correct: int
+    total: int
+    passed: bool
+
+
+def _questions(course: Course, attempt: Attempt) -> list[PublicQuestion]:
+    return [
+        PublicQuestion.model_validate(course.questions[q].public()) for q in attempt.question_ids
+    ]
 
 
 def attempt_created(course: Course, attempt: Attempt) -> AttemptCreated:
@@ -16,7 +32,7 @@ def attempt_created(course: Course, attempt: Attempt) -> AttemptCreated:
         attempt_id=attempt.attempt_id,
         topic=topic_of(attempt.pool),
         course_version=course.version,
-        questions=_questions(course, attempt),  # type: ignore[arg-type]
+        questions=_questions(course, attempt),
     )
 
 
@@ -27,11 +43,11 @@ def attempt_view(learner: Learner, course: Course, attempt: Attempt) -> AttemptV
         learner_id=learner.learner_id,
         topic=topic_of(attempt.pool),
         status=attempt.status,
-        questions=_questions(course, attempt),  # type: ignore[arg-type]
+        questions=_questions(course, attempt),
         result=None if result is None else AttemptResult(**vars_of(result)),
         reason=attempt.reason,
     )
 
 
-def vars_of(result: object) -> dict[str, object]:
-    return {name: getattr(result, name) for name in ("correct", "total", "passed")}
+def vars_of(result: Result) -> ResultFields:
+    return {"correct": result.correct, "total": result.total, "passed": result.passed}

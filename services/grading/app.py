@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from faust.types import StreamT
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes
@@ -38,7 +39,7 @@ def build_worker(runtime: Runtime, catalog: Catalog) -> FaustWorker:
     delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 
     @app.agent(inputs)
-    async def grade(stream):  # type: ignore[no-untyped-def]
+    async def grade(stream: StreamT[bytes]) -> None:
         await consume(stream, delivery)
 
     return FaustWorker(app, delivery)

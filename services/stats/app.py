@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.http import (
@@ -23,7 +26,7 @@ from services.stats.store import StatsStore
 SERVICE = "stats"
 
 
-def present(scope: str, counts: Counts, extra: dict | None = None) -> dict:
+def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "scope": scope,
         **(extra or {}),
@@ -66,14 +69,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_operational_routes(app)
 
     @app.get("/v1/stats/province", summary="Live totals for the whole province")
-    async def province(request: Request) -> dict:
+    async def province(request: Request) -> dict[str, Any]:
         counts = await request.app.state.store.totals(PROVINCE_SCOPE)
         return present(PROVINCE_SCOPE, counts)
 
     @app.get(
-        "/v1/stats/communes/{code}", responses=ERROR_RESPONSES, summary="Live totals of a commune"
+        "/v1/stats/communes/{code}",
+        response_model=None,  # a problem or the counts: no model, as before annotations
+        responses=ERROR_RESPONSES,
+        summary="Live totals of a commune",
     )
-    async def commune(code: str, request: Request):
+    async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         known = request.app.state.reference.communes.get(code)
         if known is None:
             return problem(404, "not_found", f"no commune with official code {code!r}")
@@ -83,10 +89,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get(
         "/v1/stats/units/{code}",
+        response_model=None,
         responses=ERROR_RESPONSES,
         summary="Live totals of a unit and its sub-units",
     )
-    async def unit(code: str, request: Request):
+    async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         known = request.app.state.reference.units.get(code)
         if known is None:
             return problem(404, "not_found", f"no unit with code {code!r}")

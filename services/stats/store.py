@@ -7,6 +7,7 @@ a read sums the partitions: no two writers ever touch one document.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,7 +26,7 @@ def facts_to_dict(facts: LearnerFacts) -> dict[str, object]:
     }
 
 
-def facts_from_dict(data: Mapping) -> LearnerFacts:
+def facts_from_dict(data: Mapping[str, Any]) -> LearnerFacts:
     # Missing fields read as "not known yet", so documents written before a field existed load.
     return LearnerFacts(
         registered=bool(data.get("registered")),
@@ -38,7 +39,7 @@ def facts_from_dict(data: Mapping) -> LearnerFacts:
 
 
 class StatsStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.learners = db["learner_facts"]
         self.counters = db["scope_counters"]
 
