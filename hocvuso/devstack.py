@@ -182,10 +182,16 @@ class Stack:
         for service in SERVICES:
             wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
 
-    def _spawn_service(self, service: str) -> subprocess.Popen[bytes]:
-        port = str(self.ports[service])
+    def _spawn_service(self, service: str, name: str | None = None) -> subprocess.Popen[bytes]:
+        port = str(self.ports[name or service])
         command = ["serve", service, "--port", port, "--log-level", "warning"]
-        return self._spawn(service, [sys.executable, "-m", "hocvuso.cli", *command])
+        return self._spawn(name or service, [sys.executable, "-m", "hocvuso.cli", *command])
+
+    def add_instance(self, service: str, name: str) -> str:
+        """Start one more instance of a service (same consumer group); returns its URL."""
+        self.ports[name] = free_port()
+        wait_for_http(f"{self.url(name)}/readyz", 90, self._spawn_service(service, name))
+        return self.url(name)
 
     def restart_service(self, service: str, timeout: float = 90) -> None:
         self.stop_service(service)

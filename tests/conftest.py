@@ -54,13 +54,13 @@ def stack(servers: Stack) -> Stack:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    """On failure, show the tail of every service log of the stack the test used."""
     report = yield
-    if report.failed and "stack" in getattr(item, "fixturenames", ()):
-        stack = item.funcargs.get("stack")  # type: ignore[attr-defined]
-        if isinstance(stack, Stack):
-            for name in SERVICES:
-                log = Path(stack.state_dir) / f"{name}.log"
-                if log.exists():
-                    tail = log.read_text(errors="replace").splitlines()[-25:]
-                    report.sections.append((f"{name}.log (tail)", "\n".join(tail)))
+    stacks = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Stack)]
+    if report.failed and stacks:
+        for name in [*SERVICES, "stats-2", "stats-3"]:
+            log = Path(stacks[0].state_dir) / f"{name}.log"
+            if log.exists():
+                tail = log.read_text(errors="replace").splitlines()[-25:]
+                report.sections.append((f"{name}.log (tail)", "\n".join(tail)))
     return report

@@ -36,15 +36,19 @@ class Backoff:
 
 
 async def until_done(
-    operation: Callable[[], Awaitable[T]], what: str, backoff: Backoff | None = None
+    operation: Callable[[], Awaitable[T]],
+    what: str,
+    backoff: Backoff | None = None,
+    retry_if: Callable[[BaseException], bool] = is_transient,
 ) -> T:
-    """Run `operation` until it succeeds, waiting out transient failures; others raise."""
+    """Run `operation` until it succeeds, waiting out the failures `retry_if` accepts
+    (transient ones by default); any other failure is raised."""
     backoff = backoff or Backoff()
     while True:
         try:
             result = await operation()
         except Exception as exc:
-            if not is_transient(exc):
+            if not retry_if(exc):
                 raise
             delay = backoff.delay()
             log.warning("%s: %s: %s; retrying in %.1f s", what, type(exc).__name__, exc, delay)

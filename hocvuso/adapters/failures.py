@@ -5,6 +5,9 @@ later — or *permanent*: the record or request itself can never succeed (it doe
 breaks the contract, or a course rule refuses it). Transient failures are waited out with
 one shared backoff and never dead-letter anything; permanent ones dead-letter the record
 once and let its partition move on.
+
+The database driver's errors count as transient unless they say the request itself is
+wrong: dead-lettering a good event because the database misbehaved would lose it.
 """
 
 from __future__ import annotations
@@ -12,10 +15,21 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
-from pymongo.errors import ConnectionFailure, OperationFailure, WriteConcernError
+from pymongo.errors import (
+    ConfigurationError,
+    DocumentTooLarge,
+    DuplicateKeyError,
+    InvalidOperation,
+    PyMongoError,
+)
 
-# MongoDB codes that mean "not now": shutting down, not primary, interrupted, lock timeouts.
-_TRANSIENT_MONGO_CODES = frozenset({6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435})
+# Driver errors about the request, not the database: trying again cannot help.
+_PERMANENT_DRIVER_ERRORS = (
+    DuplicateKeyError,
+    DocumentTooLarge,
+    InvalidOperation,
+    ConfigurationError,
+)
 
 
 class Unavailable(RuntimeError):
@@ -23,14 +37,17 @@ class Unavailable(RuntimeError):
 
 
 def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, Unavailable | ConnectionFailure | WriteConcernError):
+    if isinstance(exc, Unavailable):
         return True
+    if isinstance(exc, PyMongoError):
+        return not isinstance(exc, _PERMANENT_DRIVER_ERRORS)
     if isinstance(exc, KafkaConnectionError | KafkaTimeoutError):
         return True
     if isinstance(exc, KafkaError):
         return bool(getattr(exc, "retriable", False))
-    if isinstance(exc, OperationFailure):
-        if exc.has_error_label("RetryableWriteError") or exc.code in _TRANSIENT_MONGO_CODES:
-            return True
-        return "locked" in str(exc).lower()  # nx-27017 passes SQLite's busy errors on
     return isinstance(exc, TimeoutError | asyncio.TimeoutError | ConnectionError)
+
+
+def always(_: BaseException) -> bool:
+    """For work that cannot be dead-lettered: whatever the failure, try again later."""
+    return True

@@ -7,12 +7,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pymongo
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo.errors import PyMongoError
 
-from hocvuso.adapters.failures import is_transient
+from hocvuso.adapters.failures import Unavailable, is_transient
 from hocvuso.domain.progress import RuleViolation
 
 log = logging.getLogger(__name__)
@@ -81,12 +83,18 @@ def add_error_handlers(app: FastAPI) -> None:
         errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         return problem(400, "invalid_request", errors)
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def failed(_: Request, exc: Exception) -> JSONResponse:
         if is_transient(exc):
+            log.warning("dependency unavailable: %s: %s", type(exc).__name__, exc)
             return problem(503, "unavailable", "a service we depend on did not answer; retry")
-        log.exception("request failed", exc_info=exc)
+        log.error("request failed", exc_info=exc)
         return problem(500, "internal_error", "the server could not complete the request")
+
+    # Named classes are answered where they are raised; the catch-all `Exception` handler
+    # also answers, but Starlette re-raises to the server afterwards, which logs a trace.
+    for dependency_error in (PyMongoError, KafkaError, Unavailable, TimeoutError):
+        app.add_exception_handler(dependency_error, failed)
+    app.add_exception_handler(Exception, failed)
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -14,9 +14,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
 
-from hocvuso.adapters.backoff import until_done
+from hocvuso.adapters.backoff import Backoff, until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.failures import always
 from hocvuso.adapters.metrics import BATCH_SECONDS, DEAD_LETTERS, EVENTS_PUBLISHED
 from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPICS, Event
 from hocvuso.events.envelope import InboundRecord, dead_letter_headers, to_record
@@ -108,9 +109,13 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         self._consumer = consumer
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        for tp in revoked:
-            self._consumer.delivery.health.forget(tp.topic, tp.partition)
-        await self._consumer.on_revoked(set(revoked))
+        # The rebalance runs beside the consume loop: let the batch in hand finish (saved
+        # and committed) before the service drops what it holds for these partitions,
+        # or a half-counted batch could be dropped and its offsets committed after all.
+        async with self._consumer.batch_lock:
+            for tp in revoked:
+                self._consumer.delivery.health.forget(tp.topic, tp.partition)
+            await self._consumer.on_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         await until_done(lambda: self._consumer.on_assigned(set(assigned)), "load partitions")
@@ -164,6 +169,7 @@ class BatchConsumer:
         self._topics = list(topics)
         self._max_records = max_records
         self._task: asyncio.Task[None] | None = None
+        self.batch_lock = asyncio.Lock()
         delivery.health.highwater = self._highwater
 
     def _highwater(self, topic: str, partition: int) -> int | None:
@@ -192,19 +198,43 @@ class BatchConsumer:
         await self._consumer.stop()
 
     async def _run(self) -> None:
-        service = self.delivery.service
+        """Consume for as long as the service runs: a failure the delivery routine did not
+        absorb is logged, and consuming starts again from the last committed offsets."""
+        backoff = Backoff(initial=1.0)
         while True:
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
-            records = [r for part in batches.values() for r in part]
-            if not records:
-                continue
+            try:
+                await self._one_batch()
+                backoff.reset()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception(
+                    "%s: the consume loop failed; resuming from the last commit", self.name
+                )
+                await backoff.wait()
+                with contextlib.suppress(Exception):
+                    await self._consumer.seek_to_committed()
+
+    async def _one_batch(self) -> None:
+        batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
+        records = [r for part in batches.values() for r in part]
+        if not records:
+            return
+        handled = {tp: part[-1].offset + 1 for tp, part in batches.items() if part}
+        service = self.delivery.service
+        async with self.batch_lock:
             with BATCH_SECONDS.labels(service).time():
                 for record in records:
                     await self.delivery.deliver(inbound(record))
-                await until_done(self._flush, f"{service}: save the batch")
-            try:
-                await until_done(self._consumer.commit, f"{service}: commit offsets")
-            except CommitFailedError:
-                # The group rebalanced mid-batch; the new owner will see these records
-                # again, and handlers are idempotent, so nothing is lost or doubled.
-                log.warning("offset commit failed after a rebalance; batch will be redelivered")
+                # Handled records cannot be dead-lettered any more: their effect must be
+                # saved, so any failure here is waited out (and shows as a stall).
+                await until_done(self._flush, f"{service}: save the batch", retry_if=always)
+            await self._commit(handled)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await until_done(lambda: self._consumer.commit(offsets), "commit offsets")
+        except CommitFailedError:
+            # The group rebalanced mid-batch; the new owner will see these records again,
+            # and handlers are idempotent, so nothing is lost or doubled.
+            log.warning("offset commit failed after a rebalance; batch will be redelivered")

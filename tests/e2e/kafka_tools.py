@@ -8,7 +8,7 @@ import time
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from hocvuso.devstack import Stack
-from hocvuso.domain.events import Event
+from hocvuso.domain.events import DEAD_LETTER_TOPIC, Event
 from hocvuso.events.envelope import to_record
 
 
@@ -77,5 +77,50 @@ def produce_all(stack: Stack, records: list[RawRecord]) -> list[str]:
         finally:
             await producer.stop()
         return [f"{m.topic}/{m.partition}@{m.offset}" for m in metadata]
+
+    return asyncio.run(run())
+
+
+def dead_lettered(stack: Stack, service: str, origins: set[str]) -> bool:
+    """Whether `service` has dead-lettered every record at `origins` (topic/partition@offset)."""
+    seen = {
+        headers_of_ours(r).get("dlq_origin")
+        for r in read_topic(stack, DEAD_LETTER_TOPIC, lambda rs: False, timeout=0.5)
+        if headers_of_ours(r).get("dlq_service") == service
+    }
+    return origins <= seen
+
+
+def after_everything_sent(stack: Stack, service: str, key: bytes, topics: list[str]) -> None:
+    """Wait until `service` has consumed everything sent so far with `key` on `topics`.
+
+    A poison record with the same key lands behind those records in their partition; once
+    the service has dead-lettered it, it has handled all that came before.
+    """
+    origins = produce_all(stack, [(topic, key, b"\xff sentinel", []) for topic in topics])
+    deadline = time.monotonic() + 60
+    while not dead_lettered(stack, service, set(origins)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{service} did not reach the sentinels {origins}")
+        time.sleep(0.2)
+
+
+def headers_of_ours(record: ConsumerRecord) -> dict[str, str]:
+    """The dead-letter headers, as text (a dead letter may keep broken headers of its own)."""
+    return {k: v.decode() for k, v in record.headers if k.startswith("dlq_")}
+
+
+def group_members(stack: Stack, group: str) -> object:
+    """Who the broker thinks is in a consumer group: for a failing test's message."""
+
+    async def run() -> object:
+        from aiokafka.admin import AIOKafkaAdminClient
+
+        admin = AIOKafkaAdminClient(bootstrap_servers=_bootstrap(stack))
+        await admin.start()
+        try:
+            return await admin.describe_consumer_groups([group])
+        finally:
+            await admin.close()
 
     return asyncio.run(run())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hocvuso.devstack import Stack
-from tests.e2e.client import Api
+from tests.e2e.client import Api, eventually
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,14 @@ def test_a_commune_without_published_population_shows_no_data_not_zero(stack: St
     from hocvuso.reference_data import communes
 
     unknown = next(c for c in communes() if c.population is None)
-    body = Api(stack.url("stats")).get(f"/v1/stats/communes/{unknown.official_code}").json()
-    assert body["population"] is None
-    assert body["learners"] >= 0 and body["certified_percent"] in (None, *range(0, 101))
+    stats, path = Api(stack.url("stats")), f"/v1/stats/communes/{unknown.official_code}"
+    before = stats.get(path).json()
+    body = {"full_name": "Đỗ Văn Ba", "category": "citizen", "commune_code": unknown.official_code}
+    assert Api(stack.url("enrollment")).post("/v1/learners", body).status_code == 201
+    after = eventually(lambda: (b := stats.get(path).json())["learners"] > before["learners"] and b)
+    assert after["learners"] == before["learners"] + 1
+    assert "population" in after and after["population"] is None
+    assert after["certified_percent"] == 0.0 or after["certificates"] > 0
 
 
 def test_a_retried_registration_with_its_idempotency_key_gives_the_same_learner(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import jwt
 import pytest
 from jwt.algorithms import OKPAlgorithm
+from prometheus_client.parser import text_string_to_metric_families
 
 from hocvuso.devstack import Stack
 from tests.e2e.client import Api, eventually
@@ -120,7 +121,24 @@ def test_every_service_reports_health_readiness_and_metrics(apis: dict[str, Api]
         ready = api.get("/readyz")
         assert ready.status_code == 200 and ready.json()["status"] == "ready", (name, ready.text)
         metrics = api.get("/metrics")
-        assert metrics.status_code == 200 and "hocvuso_events" in metrics.text, name
+        assert metrics.status_code == 200, name
+        consumed = samples(metrics.text, "hocvuso_events_consumed_total")
+        assert sum(consumed.values()) > 0, f"{name} reports no event it consumed"
+        lag = samples(metrics.text, "hocvuso_consumer_lag")
+        assert lag and all(v >= 0 for v in lag.values()), name
+    published = samples(apis["enrollment"].get("/metrics").text, "hocvuso_events_published_total")
+    registered = "vn.hocvuso.enrollment.learner.registered.v1"
+    assert published.get(("enrollment", registered), 0) >= 1
+
+
+def samples(text: str, name: str) -> dict[tuple[str, ...], float]:
+    """The sample values of one metric, by their label values; HELP and TYPE lines excluded."""
+    return {
+        tuple(sample.labels.values()): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    }
 
 
 def test_the_course_outline_never_carries_the_answer_key(apis: dict[str, Api]) -> None:

@@ -19,7 +19,7 @@ import pytest
 from hocvuso.devstack import SERVICES, Stack, running_stack
 from hocvuso.domain import events as ev
 from tests.e2e.client import Api, eventually
-from tests.e2e.kafka_tools import headers_of, produce_all, read_topic
+from tests.e2e.kafka_tools import dead_lettered, group_members, produce_all
 from tests.e2e.learning import register, study, take
 from tests.e2e.traffic import Traffic
 
@@ -119,15 +119,6 @@ def registers(url: str, commune: str, into: list[str]) -> bool:
     return answer.status_code == 201
 
 
-def handled_by(stack: Stack, service: str, origin: str) -> bool:
-    """A poison record proves a consumer works again once that consumer dead-letters it."""
-    letters = read_topic(stack, ev.DEAD_LETTER_TOPIC, lambda rs: False, timeout=0.5)
-    return any(
-        (headers_of(r).get("dlq_service"), headers_of(r).get("dlq_origin")) == (service, origin)
-        for r in letters
-    )
-
-
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
     own_stack: Stack, service: str
@@ -146,7 +137,7 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
         if service == "enrollment":
             assert seconds_until(lambda: registers(url, commune, learners), 5) < 5
         (origin,) = produce_all(own_stack, [(INPUT_TOPIC[service], b"k", b"\xff", [])])
-        eventually(lambda: handled_by(own_stack, service, origin), timeout=20, every=0.2)
+        eventually(lambda: dead_lettered(own_stack, service, {origin}), timeout=20, every=0.2)
         resumed = time.monotonic() - restarted
         assert resumed < 15, f"{service}'s consumer resumed after {resumed:.1f} s"
         for learner in learners[:2]:
@@ -167,8 +158,29 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
     try:
         eventually(settled, 60)
     except AssertionError as late:
-        raise AssertionError(f"accepted {accepted}, counted {counts()}") from late
+        members = group_members(own_stack, "hocvuso-stats")
+        raise AssertionError(f"accepted {accepted}, counted {counts()}; {members}") from late
     time.sleep(2)  # a double count would show up now
     final = counts()
     assert accepted <= final["learners"] <= accepted + unanswered
     assert final["topics_completed"] == 2
+
+
+def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
+    own_stack: Stack,
+) -> None:
+    commune = "21085"  # Xã Bình Minh
+    with Traffic(own_stack.url("enrollment"), commune) as traffic:
+        time.sleep(2)
+        own_stack.add_instance("stats", "stats-2")  # the partitions are shared out
+        time.sleep(4)
+        own_stack.stop_service("stats-2")  # and handed back
+        time.sleep(2)
+        own_stack.add_instance("stats", "stats-3")
+        time.sleep(3)
+        own_stack.kill("stats-3")  # a crash, this time
+        time.sleep(2)
+    accepted = len(traffic.accepted())
+    eventually(lambda: learners_counted(own_stack, commune) >= accepted, timeout=60)
+    time.sleep(2)
+    assert learners_counted(own_stack, commune) == accepted

@@ -7,11 +7,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
-from pymongo.errors import AutoReconnect
+from aiokafka.errors import KafkaConnectionError, MessageSizeTooLargeError
+from pymongo.errors import AutoReconnect, BulkWriteError, DuplicateKeyError, OperationFailure
 
 from hocvuso.adapters import backoff
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.failures import is_transient
+from hocvuso.adapters.mongo import ConcurrentUpdate
 from hocvuso.domain import events as ev
 from hocvuso.domain.progress import RuleViolation
 from hocvuso.events.envelope import InboundRecord, to_record
@@ -121,3 +124,23 @@ def test_a_consumer_with_lag_and_no_progress_for_the_stall_time_is_stalled() -> 
     health.highwater = lambda topic, partition: 12
     now[0] = 100.0
     assert health.lag() == 0 and not health.stalled(), "an idle consumer is not stalled"
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (AutoReconnect("primary stepped down"), True),
+        (OperationFailure("database is locked", code=None), True),
+        (BulkWriteError({"writeErrors": [{"code": 1, "errmsg": "locked"}]}), True),
+        (DuplicateKeyError("E11000"), False),
+        (KafkaConnectionError(), True),
+        (MessageSizeTooLargeError(), False),
+        (RuleViolation("no", "rule"), False),
+        (ValueError("a bug or a bad record"), False),
+        (ConcurrentUpdate("busy learner"), True),
+    ],
+)
+def test_the_taxonomy_waits_out_dependencies_and_refuses_what_cannot_succeed(
+    error: Exception, transient: bool
+) -> None:
+    assert is_transient(error) is transient
