@@ -102,10 +102,16 @@ class Stack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(self.state_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
         proc = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**self.env, **(env or {})},
+            start_new_session=True,
         )
         self.procs[name] = proc
         return proc
@@ -185,7 +191,11 @@ class Stack:
     def _spawn_service(self, service: str, name: str | None = None) -> subprocess.Popen[bytes]:
         port = str(self.ports[name or service])
         command = ["serve", service, "--port", port, "--log-level", "warning"]
-        return self._spawn(name or service, [sys.executable, "-m", "hocvuso.cli", *command])
+        # The process name is stable across restarts and unique: a static group member.
+        instance = {"HOCVUSO_KAFKA__INSTANCE_ID": name or service}
+        return self._spawn(
+            name or service, [sys.executable, "-m", "hocvuso.cli", *command], instance
+        )
 
     def add_instance(self, service: str, name: str) -> str:
         """Start one more instance of a service (same consumer group); returns its URL."""

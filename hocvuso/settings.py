@@ -21,6 +21,10 @@ class KafkaSettings(BaseModel):
     fetch_max_wait_ms: int = Field(default=100, ge=1)
     session_timeout_ms: int = Field(default=6000, ge=1000)
     request_timeout_ms: int = Field(default=30000, ge=1000)
+    # Static group membership: a process restarted with the same id takes its partitions
+    # back at once instead of waiting for its old session to expire. Give each replica a
+    # stable, unique name (a StatefulSet pod name; the local stack uses the process name).
+    instance_id: str | None = None
     # A consumer with lag that has handled nothing for this long counts as stalled.
     stall_after_seconds: float = Field(default=30.0, gt=0)
 

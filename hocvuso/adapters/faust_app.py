@@ -54,6 +54,7 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
         producer_enable_idempotence=not settings.local_broker,
         producer_acks=-1,
         consumer_auto_offset_reset="earliest",
+        consumer_group_instance_id=settings.instance_id,
         broker_session_timeout=settings.session_timeout_ms / 1000,  # Tansu answers after half
         broker_heartbeat_interval=settings.session_timeout_ms / 3000,
         topic_allow_declare=True,

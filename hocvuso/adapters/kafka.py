@@ -157,6 +157,7 @@ class BatchConsumer:
             auto_offset_reset="earliest",
             fetch_max_wait_ms=settings.fetch_max_wait_ms,
             session_timeout_ms=settings.session_timeout_ms,
+            group_instance_id=settings.instance_id,
             heartbeat_interval_ms=settings.session_timeout_ms // 3,
             # Range assignment gives partition i of every topic to the same member, and a
             # learner's events sit in the same partition number of every topic.

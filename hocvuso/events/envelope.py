@@ -23,6 +23,10 @@ _encoder = msgspec.json.Encoder()
 _decoders = {name: msgspec.json.Decoder(cls) for name, cls in EVENT_TYPES.items()}
 # The envelope headers a v1 record must carry, each exactly once, as UTF-8 text.
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
+_REQUIRED = frozenset(REQUIRED_HEADERS)
+_SPEC_VERSION_BYTES = SPEC_VERSION.encode()
+# Keyed by the header's bytes: a known type needs no text decoding to be found.
+_decoders_by_type = {name.encode(): decoder for name, decoder in _decoders.items()}
 
 Headers = list[tuple[str, bytes]]
 
@@ -113,15 +117,33 @@ def decode(record: InboundRecord) -> Event:
         raise PoisonRecord(f"undecodable record: {type(exc).__name__}: {exc}") from exc
 
 
-def _decode(record: InboundRecord) -> Event:
-    texts = {name: header(record.headers, name) for name in REQUIRED_HEADERS}
-    missing = [name for name, text in texts.items() if not text]
-    if missing:
+def _envelope(headers: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
+    """Our envelope headers, each once; one pass, since every record of the province
+    comes through here."""
+    found: dict[str, bytes] = {}
+    for key, value in headers:
+        if key in _REQUIRED:
+            if key in found:
+                raise PoisonRecord(f"header {key} appears more than once")
+            found[key] = value
+    if len(found) < len(_REQUIRED):
+        missing = [name for name in REQUIRED_HEADERS if name not in found]
         raise PoisonRecord(f"missing {', '.join(missing)} header")
-    if texts["ce_specversion"] != SPEC_VERSION:
-        raise PoisonRecord(f"unsupported ce_specversion {texts['ce_specversion']!r}")
-    type_name = texts["ce_type"]
-    decoder = _decoders.get(type_name or "")
+    return found
+
+
+def _decode(record: InboundRecord) -> Event:
+    envelope = _envelope(record.headers)
+    if envelope["ce_specversion"] != _SPEC_VERSION_BYTES:
+        raise PoisonRecord(f"unsupported ce_specversion {envelope['ce_specversion']!r}")
+    for name in ("ce_id", "ce_source"):
+        try:
+            if not bytes(envelope[name]).decode("utf-8"):
+                raise PoisonRecord(f"empty {name} header")
+        except UnicodeDecodeError as exc:
+            raise PoisonRecord(f"header {name} is not UTF-8 text") from exc
+    type_name = envelope["ce_type"]
+    decoder = _decoders_by_type.get(type_name)
     if decoder is None:
         raise PoisonRecord(f"unknown event type {type_name!r}")
     if record.value is None:
@@ -129,9 +151,9 @@ def _decode(record: InboundRecord) -> Event:
     try:
         event: Event = decoder.decode(record.value)
     except msgspec.ValidationError as exc:
-        raise PoisonRecord(f"{type_name}: {exc}") from exc
+        raise PoisonRecord(f"{type_name.decode()}: {exc}") from exc
     except msgspec.DecodeError as exc:
-        raise PoisonRecord(f"{type_name}: not JSON: {exc}") from exc
+        raise PoisonRecord(f"{type_name.decode()}: not JSON: {exc}") from exc
     if not event.learner_id or record.key != event.learner_id.encode():
         raise PoisonRecord("the record key is not the event's learner id")
     return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from aiokafka import TopicPartition
@@ -18,14 +19,35 @@ class Counting:
         self._store = store
         self._unit_parents = unit_parents
         self.books: dict[int, CounterBook] = {}
+        self._loading: dict[int, asyncio.Future[CounterBook]] = {}
 
     async def on_assigned(self, partitions: set[TopicPartition]) -> None:
-        for index in sorted({tp.partition for tp in partitions} - set(self.books)):
-            self.books[index] = await self._load(index)
+        for index in sorted({tp.partition for tp in partitions}):
+            await self._book(index)
+
+    async def _book(self, index: int) -> CounterBook:
+        """The partition's book, loaded once: the rebalance callback and the consume loop
+        may both ask for it at the same time, and a second load would replace a book
+        holding counts not saved yet."""
+        book = self.books.get(index)
+        if book is not None:
+            return book
+        loading = self._loading.get(index)
+        if loading is None:
+            loading = self._loading[index] = asyncio.ensure_future(self._load(index))
+        try:
+            book = await asyncio.shield(loading)
+        finally:
+            if loading.done() and self._loading.get(index) is loading:
+                del self._loading[index]
+                if not loading.cancelled() and loading.exception() is None:
+                    self.books[index] = loading.result()  # unless revoked meanwhile
+        return self.books.get(index, book)
 
     async def on_revoked(self, partitions: set[TopicPartition]) -> None:
         for index in {tp.partition for tp in partitions}:
             self.books.pop(index, None)
+            self._loading.pop(index, None)
 
     async def _load(self, index: int) -> CounterBook:
         """Rebuild a partition's counters from its saved learners, then save them back."""
@@ -37,10 +59,7 @@ class Counting:
         return book
 
     async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
-        book = self.books.get(partition)
-        if book is None:  # a record that arrived before its partition's assignment callback
-            book = self.books[partition] = await self._load(partition)
-        _count(book, event)
+        _count(await self._book(partition), event)
         return ()
 
     async def flush(self) -> None:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
-from hocvuso.events.envelope import from_record, to_record
+from hocvuso.events.envelope import InboundRecord, decode, to_record
 from hocvuso.reference_data import communes, units
 
 EVENTS = 200_000
@@ -56,8 +56,8 @@ def synthetic_records(n: int) -> list[tuple[list, bytes]]:
                 topic_number=rnd.randint(1, 5),
                 completed_at=now,
             )
-        record = to_record(event, "/bench")
-        out.append((record.headers, record.value))
+        r = to_record(event, "/bench")
+        out.append(InboundRecord(r.topic, 0, len(out), r.key, r.value, tuple(r.headers)))
     return out
 
 
@@ -78,17 +78,17 @@ def main() -> None:
     print(f"{EVENTS:,} synthetic events (registrations, completions, certificates), best of 3")
 
     def json_only() -> None:
-        for _, value in records:
-            json.loads(value)
+        for record in records:
+            json.loads(record.value or b"")
 
     def decode_typed() -> None:
-        for headers, value in records:
-            from_record(headers, value)
+        for record in records:
+            decode(record)
 
     def decode_and_count() -> None:
         book = CounterBook(parents)
-        for headers, value in records:
-            event = from_record(headers, value)
+        for record in records:
+            event = decode(record)
             if isinstance(event, ev.LearnerRegistered):
                 book.register(event.learner_id, event.category, event.commune_code, event.unit_code)
             elif isinstance(event, ev.TopicCompleted):

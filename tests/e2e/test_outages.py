@@ -37,25 +37,6 @@ def learners_counted(stack: Stack, commune: str) -> int:
     return int(Api(stack.url("stats")).get(f"/v1/stats/communes/{commune}").json()["learners"])
 
 
-def test_with_the_broker_stalled_writes_answer_and_all_take_effect_once(own_stack: Stack) -> None:
-    with Traffic(own_stack.url("enrollment"), COMMUNE_BROKER) as traffic:
-        time.sleep(2)
-        own_stack.signal("tansu", signal.SIGSTOP)
-        try:
-            time.sleep(20)
-        finally:
-            own_stack.signal("tansu", signal.SIGCONT)
-        time.sleep(2)
-    slowest = max(a.seconds for a in traffic.answers)
-    assert slowest < 2.0, f"a request took {slowest:.1f} s"
-    assert all(a.status in (201, 503) for a in traffic.answers), {a.status for a in traffic.answers}
-    accepted = traffic.accepted()
-    assert len(accepted) > 100, "writes kept being accepted through the stall"
-    eventually(lambda: learners_counted(own_stack, COMMUNE_BROKER) >= len(accepted), timeout=120)
-    time.sleep(2)  # a double count would show up now
-    assert learners_counted(own_stack, COMMUNE_BROKER) == len(accepted)
-
-
 def test_with_the_database_down_writes_fail_fast_and_nothing_accepted_is_lost(
     own_stack: Stack,
 ) -> None:
@@ -184,3 +165,25 @@ def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
     eventually(lambda: learners_counted(own_stack, commune) >= accepted, timeout=60)
     time.sleep(2)
     assert learners_counted(own_stack, commune) == accepted
+
+
+# Last on this stack: after Tansu has been SIGSTOPped, its group coordinator was seen not to
+# expire the session of a member killed later (real Kafka does), which would fail a crash
+# test for the broker's sake, not ours.
+def test_with_the_broker_stalled_writes_answer_and_all_take_effect_once(own_stack: Stack) -> None:
+    with Traffic(own_stack.url("enrollment"), COMMUNE_BROKER) as traffic:
+        time.sleep(2)
+        own_stack.signal("tansu", signal.SIGSTOP)
+        try:
+            time.sleep(20)
+        finally:
+            own_stack.signal("tansu", signal.SIGCONT)
+        time.sleep(2)
+    slowest = max(a.seconds for a in traffic.answers)
+    assert slowest < 2.0, f"a request took {slowest:.1f} s"
+    assert all(a.status in (201, 503) for a in traffic.answers), {a.status for a in traffic.answers}
+    accepted = traffic.accepted()
+    assert len(accepted) > 100, "writes kept being accepted through the stall"
+    eventually(lambda: learners_counted(own_stack, COMMUNE_BROKER) >= len(accepted), timeout=120)
+    time.sleep(2)  # a double count would show up now
+    assert learners_counted(own_stack, COMMUNE_BROKER) == len(accepted)

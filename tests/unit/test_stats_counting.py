@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from aiokafka import TopicPartition
+
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import COUNT_FIELDS, Counts, commune_scope, empty_counts
 from services.stats.counting import Counting
@@ -99,3 +101,29 @@ def test_counters_are_rebuilt_from_saved_learners_when_a_partition_is_loaded() -
     asyncio.run(feed(second, 3, registered("c")))
     counts = store.totals("province")
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
+
+
+def test_a_partition_is_loaded_once_when_the_rebalance_and_a_record_ask_together() -> None:
+    """The assignment callback and the first record of a partition may both find its book
+    missing; a second load would replace a book holding counts not saved yet."""
+
+    class SlowLoads(FlakyStore):
+        loads = 0
+
+        async def learners_of(self, partition: int):  # type: ignore[no-untyped-def]
+            SlowLoads.loads += 1
+            await asyncio.sleep(0.01)
+            return await super().learners_of(partition)
+
+    store = SlowLoads()
+    counting = Counting(store, {})  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        assigned = asyncio.ensure_future(counting.on_assigned({TopicPartition("t", 2)}))
+        await counting.handle(registered("a"), 2)
+        await assigned
+        await counting.flush()
+
+    asyncio.run(scenario())
+    assert SlowLoads.loads == 1
+    assert store.totals(commune_scope("21025"))["learners"] == 1
