@@ -34,3 +34,4 @@ clean:
 bench: $(STAMP)
 	$(PY) -m tests.bench.bench_pipeline
 	$(PY) -m tests.bench.bench_latency
+	$(PY) -m tests.bench.bench_restart

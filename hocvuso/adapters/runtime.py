@@ -114,11 +114,12 @@ async def _forever(work: Callable[[], Awaitable[None]], name: str) -> None:
 
 
 Setup = Callable[[Runtime, FastAPI], Awaitable[None]]
+Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
 def service_lifespan(
     settings: Settings, service: str, setup: Setup, consumes_only: bool = False
-) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = mongo.connect(settings.mongo)

@@ -19,7 +19,7 @@ from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.adapters.reference_cache import load_reference_data
-from hocvuso.adapters.runtime import Runtime, service_lifespan
+from hocvuso.adapters.runtime import Lifespan, Runtime, service_lifespan
 from hocvuso.course_files import packaged_catalog
 from hocvuso.domain import events as ev
 from hocvuso.domain.enrollment import MasterData
@@ -57,11 +57,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumer = BatchConsumer(settings.kafka, group, DECISIONS, runtime.delivery(record, group))
         await runtime.start_consumer(consumer)
 
+    return http_app(settings, service_lifespan(settings, SERVICE, setup))
+
+
+def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
+    """The HTTP side alone; the lifespan puts an `Enrollment` in `app.state.enrollment`
+    (tests run it in-process over the in-memory repository)."""
     app = FastAPI(
         title="hocvuso enrollment",
         version="1",
         description="Learners register, study lessons, take quizzes and the final exam.",
-        lifespan=service_lifespan(settings, SERVICE, setup),
+        lifespan=lifespan,
     )
     add_error_handlers(app)
     add_refusals(app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,7 @@ import pytest
 from hocvuso.devstack import SERVICES, Stack, running_stack
 from hocvuso.domain import events as ev
 from tests.e2e.client import Api, eventually
-from tests.e2e.kafka_tools import dead_lettered, group_members, produce_all
+from tests.e2e.kafka_tools import dead_lettered, group_members, produce, produce_all
 from tests.e2e.learning import register, study, take
 from tests.e2e.traffic import Traffic
 
@@ -43,16 +44,40 @@ def test_with_the_database_down_writes_fail_fast_and_nothing_accepted_is_lost(
     enrollment = Api(own_stack.url("enrollment"))
     learner = register(enrollment, COMMUNE_DATABASE)
     study(enrollment, learner, 1)
+    quiz = enrollment.post(f"/v1/learners/{learner}/attempts", {"topic": 2}).json()
     with Traffic(own_stack.url("enrollment"), COMMUNE_DATABASE) as traffic:
         time.sleep(2)
         own_stack.stop_service("mongo")
+        # A result arrives while the database is down: enrollment cannot record it yet.
+        result = ev.AttemptGraded(
+            learner_id=learner,
+            attempt_id=quiz["attempt_id"],
+            course_version="v1",
+            pool="2",
+            correct=3,
+            total=5,
+            passed=False,
+            graded_at=datetime.now(UTC),
+        )
+        produce(own_stack, result)
         try:
             time.sleep(30)
-            down = enrollment.get("/readyz")
+            down = enrollment.get("/readyz?detail=1")
             assert down.status_code == 503 and down.json()["checks"]["database"] is False
+            consumer = down.json()["consumers"]["hocvuso-enrollment"]
+            assert consumer["stalled"] and consumer["lag"] >= 1, consumer
+            metrics = enrollment.get("/metrics").text
+            assert (
+                'hocvuso_consumer_stalled{consumer="hocvuso-enrollment",service="enrollment"} 1.0'
+                in metrics
+            )
         finally:
             own_stack.start_database()
         time.sleep(3)
+    recorded = eventually(
+        lambda: (a := enrollment.get(f"/v1/attempts/{quiz['attempt_id']}").json())["result"] and a
+    )
+    assert recorded["status"] == "graded" and recorded["result"]["correct"] == 3
     during = [a for a in traffic.answers if a.status != 201]
     assert during, "the outage was noticed"
     assert all(a.status == 503 for a in during), {a.status for a in during}

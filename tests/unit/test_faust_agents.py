@@ -1,0 +1,126 @@
+"""The faust agents of grading and certs, driven through `agent.test_context()`: no
+broker, no database, the same delivery routine as in production."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hocvuso.adapters.faust_app import FaustWorker
+from hocvuso.adapters.runtime import Runtime
+from hocvuso.course_files import packaged_catalog
+from hocvuso.domain import events as ev
+from hocvuso.events.envelope import InboundRecord, to_record
+from hocvuso.settings import Settings
+from hocvuso.signing import Signer, new_key
+from services.certs.app import build_worker as certs_worker
+from services.grading.app import build_worker as grading_worker
+
+NOW = datetime(2025, 11, 20, 3, tzinfo=UTC)
+COURSE = packaged_catalog()["v1"]
+
+
+class Bus:
+    def __init__(self) -> None:
+        self.published: list[ev.Event] = []
+        self.dead: list[tuple[str, str]] = []
+
+    async def publish(self, events: Sequence[ev.Event], ce_ids: Sequence[str] = ()) -> None:
+        self.published += events
+
+    async def dead_letter(self, record: InboundRecord, error: str) -> None:
+        self.dead.append((record.origin, error))
+
+
+class Certificates:
+    """The certificates collection, as far as certs uses it."""
+
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    async def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
+        return self.docs.get(query["_id"])
+
+    async def insert_one(self, doc: dict[str, Any]) -> None:
+        self.docs[doc["_id"]] = doc
+
+
+def feed(worker: FaustWorker, *items: ev.Event | bytes) -> None:
+    """Put each event (or raw poison bytes) through the worker's agent, in order."""
+    agent = next(iter(worker.app.agents.values()))
+
+    async def run() -> None:
+        async with agent.test_context() as context:
+            for item in items:
+                if isinstance(item, bytes):
+                    await context.put(value=item, key=b"l1", headers=[])
+                    continue
+                record = to_record(item, "/tests")
+                await context.put(value=record.value, key=record.key, headers=record.headers)
+
+    asyncio.run(run())
+
+
+def started(attempt_id: str, pool: str) -> ev.AttemptStarted:
+    questions = sorted(q.id for q in COURSE.pool(pool))[: COURSE.rules.questions_for(pool)]
+    return ev.AttemptStarted(
+        learner_id="l1",
+        attempt_id=attempt_id,
+        course_version="v1",
+        pool=pool,
+        question_ids=questions,
+        started_at=NOW,
+    )
+
+
+def submitted(attempt: ev.AttemptStarted, right: int) -> ev.AttemptSubmitted:
+    answers = {
+        q: COURSE.questions[q].answer if i < right else (COURSE.questions[q].answer + 1) % 4
+        for i, q in enumerate(attempt.question_ids)
+    }
+    return ev.AttemptSubmitted(
+        learner_id="l1", attempt_id=attempt.attempt_id, answers=answers, submitted_at=NOW
+    )
+
+
+def test_grading_scores_once_answers_a_redelivery_alike_and_dead_letters_poison() -> None:
+    bus = Bus()
+    worker = grading_worker(Runtime(Settings(), "grading", None, bus), packaged_catalog())  # type: ignore[arg-type]
+    quiz = started("a1", "1")
+    feed(worker, quiz, submitted(quiz, 4), b"\xff not an event", submitted(quiz, 4))
+    graded = [e for e in bus.published if isinstance(e, ev.AttemptGraded)]
+    assert len(graded) == 2 and graded[0] == graded[1], "the stored outcome, again"
+    assert (graded[0].correct, graded[0].passed) == (4, True)
+    assert len(bus.dead) == 1 and bus.dead[0][1].startswith("PoisonRecord:")
+
+
+def test_certs_waits_for_the_name_before_it_signs() -> None:
+    bus, certificates = Bus(), Certificates()
+    runtime = Runtime(Settings(), "certs", None, bus)  # type: ignore[arg-type]
+    worker = certs_worker(runtime, certificates, Signer(new_key()))
+    exam = ev.AttemptGraded(
+        learner_id="l1",
+        attempt_id="exam",
+        course_version="v1",
+        pool="final",
+        correct=25,
+        total=30,
+        passed=True,
+        graded_at=NOW,
+    )
+    registered = ev.LearnerRegistered(
+        learner_id="l1",
+        full_name="Phan Thị Bảy",
+        category="citizen",
+        commune_code="21025",
+        course_version="v1",
+        registered_at=NOW,
+    )
+    feed(worker, exam)
+    assert bus.published == [] and certificates.docs == {}, "no certificate without a name"
+    feed(worker, registered)
+    (issued,) = bus.published
+    assert isinstance(issued, ev.CertificateIssued) and issued.full_name == "Phan Thị Bảy"
+    assert list(certificates.docs) == [issued.certificate_id]
