@@ -1,12 +1,14 @@
-"""In-memory stand-ins for the storage ports, held to the same contract as MongoDB
-(tests/integration/test_learner_repository.py runs one suite against both)."""
+"""In-memory stand-ins for the storage ports, held to the same contract as MongoDB: the
+suites in tests/integration/ run the same assertions against both."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
+from typing import Any
 
 from hocvuso.adapters.repositories import Outgoing, Pending, Stored
+from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, empty_counts
 from hocvuso.domain.enrollment import Learner
 
 
@@ -55,3 +57,49 @@ class MemoryLearners:
 
     async def count_pending(self) -> int:
         return sum(1 for _, _, outbox, _ in self.docs.values() if outbox)
+
+
+class MemoryCertificates:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    async def issue_once(self, certificate: dict[str, Any]) -> dict[str, Any]:
+        return self.docs.setdefault(certificate["_id"], certificate)
+
+    async def get(self, certificate_id: str) -> dict[str, Any] | None:
+        return self.docs.get(certificate_id)
+
+
+class MemoryCounters:
+    """Stats' counters in memory; save number `fail_on` fails, as a database may."""
+
+    def __init__(self, fail_on: int | None = None) -> None:
+        self.fail_on = fail_on
+        self.saves = 0
+        self.learners: dict[str, tuple[int, LearnerFacts]] = {}
+        self.counters: dict[tuple[str, int], Counts] = {}
+
+    async def create_indexes(self) -> None:
+        return None
+
+    async def learners_of(self, partition: int) -> list[tuple[str, LearnerFacts]]:
+        return [(lid, copy.deepcopy(f)) for lid, (p, f) in self.learners.items() if p == partition]
+
+    async def save(
+        self, partition: int, learners: dict[str, LearnerFacts], scopes: dict[str, Counts]
+    ) -> None:
+        self.saves += 1
+        if self.saves == self.fail_on:
+            raise ConnectionError("database went away")
+        for lid, facts in learners.items():
+            self.learners[lid] = (partition, copy.deepcopy(facts))
+        for scope, counts in scopes.items():
+            self.counters[(scope, partition)] = dict(counts)
+
+    async def totals(self, scope: str) -> Counts:
+        totals = empty_counts()
+        for (name, _), counts in self.counters.items():
+            if name == scope:
+                for field in COUNT_FIELDS:
+                    totals[field] += counts[field]
+        return totals

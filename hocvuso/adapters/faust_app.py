@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from faust.types import TP, EventT, StreamT, TableT, TopicT
+from faust.types import TP, EventT, StreamT, TopicT
 
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Delivery
@@ -66,11 +66,6 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
 
 def raw_topic(app: faust.App, *names: str) -> TopicT:
     return app.topic(*names, key_serializer="raw", value_serializer="raw")
-
-
-def bytes_table(app: faust.App, name: str) -> TableT[bytes, bytes]:
-    """A table whose values the service encodes itself (typed core state as JSON bytes)."""
-    return app.Table(name, default=None, key_type=bytes, value_type=bytes, value_serializer="raw")
 
 
 def inbound(event: EventT[bytes]) -> InboundRecord:

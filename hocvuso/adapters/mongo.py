@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from hocvuso import reference_data
 from hocvuso.adapters.failures import Unavailable
-from hocvuso.domain.reference import Commune, Unit
+from hocvuso.adapters.mappers import commune_doc, unit_doc
 from hocvuso.settings import MongoSettings
 
 REFERENCE_OWNER = "reference"
@@ -67,26 +67,6 @@ async def update_versioned(
         if result.matched_count == 1:
             return new
     raise ConcurrentUpdate(f"{doc_id}: too many concurrent updates")
-
-
-def commune_doc(commune: Commune) -> dict[str, object]:
-    """A commune as stored: keyed by its official code, which never changes."""
-    return {
-        "_id": commune.official_code,
-        "name": commune.name,
-        "kind": commune.kind,
-        "population": commune.population,
-    }
-
-
-def unit_doc(unit: Unit) -> dict[str, object]:
-    return {
-        "_id": unit.code,
-        "name": unit.name,
-        "group": unit.group,
-        "parent": unit.parent,
-        "commune": unit.commune,
-    }
 
 
 async def load_reference(

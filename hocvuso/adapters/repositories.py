@@ -1,4 +1,4 @@
-"""The storage ports of enrollment: learners with their pending events, and the outbox.
+"""The storage ports: enrollment's learners and outbox, certs' certificates, stats' counters.
 
 A learner, the attempts they took and the events not yet on Kafka live in one document, so
 one atomic write records a decision and what it announces: nothing is published that was
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from hocvuso.domain.counters import Counts, LearnerFacts
 from hocvuso.domain.enrollment import Learner
 from hocvuso.domain.events import Event
 
@@ -61,3 +62,29 @@ class OutboxStore(Protocol):
         """Forget the events up to `last_seq`: the broker has them."""
 
     async def count_pending(self) -> int: ...
+
+
+Document = dict[str, Any]
+
+
+class CertificateStore(Protocol):
+    async def issue_once(self, certificate: Document) -> Document:
+        """Store the certificate unless one with its id exists; return the stored one, so
+        a retry gets back exactly what was signed first."""
+
+    async def get(self, certificate_id: str) -> Document | None: ...
+
+
+class CounterStore(Protocol):
+    """Per partition: the learners' facts and the absolute counters they add up to."""
+
+    async def create_indexes(self) -> None: ...
+
+    async def learners_of(self, partition: int) -> list[tuple[str, LearnerFacts]]: ...
+
+    async def save(
+        self, partition: int, learners: dict[str, LearnerFacts], scopes: dict[str, Counts]
+    ) -> None: ...
+
+    async def totals(self, scope: str) -> Counts:
+        """The sum over every partition."""

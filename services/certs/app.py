@@ -11,8 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from faust.types import StreamT
 from pydantic import BaseModel, Field
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
 from hocvuso.adapters.http import (
@@ -22,6 +20,8 @@ from hocvuso.adapters.http import (
     problem,
 )
 from hocvuso.adapters.mappers import decode_certification_state, encode_certification_state
+from hocvuso.adapters.mongo_certificates import MongoCertificates
+from hocvuso.adapters.repositories import CertificateStore
 from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.domain import certification
 from hocvuso.domain import events as ev
@@ -37,9 +37,7 @@ class TokenToCheck(BaseModel):
     token: str = Field(min_length=1, description="The certificate's compact JWS")
 
 
-def build_worker(
-    runtime: Runtime, certificates: AsyncCollection[dict[str, Any]], signer: Signer
-) -> FaustWorker:
+def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signer) -> FaustWorker:
     settings = runtime.settings
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
     # Per-learner certification state as bytes (the default codec would re-read it as JSON).
@@ -57,7 +55,7 @@ def build_worker(
             return []
         doc = issue(decision, settings.certs.issuer, signer)
         # Announced again on every redelivery: the certificate id makes it one fact.
-        return [issued_event(await _store_once(certificates, doc))]
+        return [issued_event(await certificates.issue_once(doc))]
 
     delivery = runtime.delivery(handle, f"hocvuso-{SERVICE}")
 
@@ -66,29 +64,6 @@ def build_worker(
         await consume(stream, delivery)
 
     return FaustWorker(app, delivery)
-
-
-async def _store_once(
-    certificates: AsyncCollection[dict[str, Any]], doc: dict[str, Any]
-) -> dict[str, Any]:
-    """The first issuance wins; a retry gets back exactly what was stored and signed.
-
-    A database outage is waited out by the delivery routine, which hands the same event
-    over again: the exam was passed, so the certificate must follow.
-    """
-    existing = await certificates.find_one({"_id": doc["_id"]})
-    if existing is not None:
-        return existing
-    try:
-        await certificates.insert_one(doc)
-    except DuplicateKeyError:
-        stored = await certificates.find_one({"_id": doc["_id"]})
-        if stored is None:  # certificates are never deleted
-            raise LookupError(
-                f"certificate {doc['_id']} vanished after a duplicate insert"
-            ) from None
-        return stored
-    return doc
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     signer = Signer(read_key(settings.certs.signing_key_file))
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        certificates = runtime.database()["certificates"]
+        certificates = MongoCertificates(runtime.database())
         app.state.certificates = certificates
         await runtime.start_consumer(build_worker(runtime, certificates, signer))
 
@@ -137,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A certificate",
     )
     async def certificate(certificate_id: str, request: Request) -> JSONResponse | dict[str, Any]:
-        doc = await request.app.state.certificates.find_one({"_id": certificate_id})
+        doc = await request.app.state.certificates.get(certificate_id)
         if doc is None:
             return problem(404, "not_found", f"no certificate {certificate_id!r}")
         return _public(doc)
@@ -153,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             claims = signer.verify(body.token)
         except jwt.InvalidTokenError as exc:
             return problem(422, "invalid_certificate", f"not a valid hocvuso certificate: {exc}")
-        doc = await request.app.state.certificates.find_one({"_id": claims.get("jti")})
+        doc = await request.app.state.certificates.get(str(claims.get("jti")))
         return {"valid": doc is not None and doc["token"] == body.token, "claims": claims}
 
     return app

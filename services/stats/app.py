@@ -15,13 +15,13 @@ from hocvuso.adapters.http import (
     problem,
 )
 from hocvuso.adapters.kafka import BatchConsumer
+from hocvuso.adapters.mongo_counters import MongoCounters
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
 from hocvuso.domain.rates import percent
 from hocvuso.settings import Settings
 from services.stats.counting import TOPICS, Counting
-from services.stats.store import StatsStore
 
 SERVICE = "stats"
 
@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        store = StatsStore(runtime.database())
+        store = MongoCounters(runtime.database())
         await until_done(store.create_indexes, "create indexes")
         reference = await until_done(
             lambda: load_reference_data(runtime.client, settings.mongo), "load master data"

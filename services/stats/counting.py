@@ -7,15 +7,15 @@ from collections.abc import Sequence
 
 from aiokafka import TopicPartition
 
+from hocvuso.adapters.repositories import CounterStore
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook
-from services.stats.store import StatsStore
 
 TOPICS = (ev.LearnerRegistered.topic, ev.TopicCompleted.topic, ev.CertificateIssued.topic)
 
 
 class Counting:
-    def __init__(self, store: StatsStore, unit_parents: dict[str, str | None]) -> None:
+    def __init__(self, store: CounterStore, unit_parents: dict[str, str | None]) -> None:
         self._store = store
         self._unit_parents = unit_parents
         self.books: dict[int, CounterBook] = {}

@@ -4,18 +4,16 @@ a fresh database per test). What the service layer relies on holds for both."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient, WriteConcern
+from pymongo import WriteConcern
 
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.repositories import Outgoing
-from hocvuso.devstack import Stack
 from hocvuso.domain import events as ev
 from hocvuso.domain.enrollment import Attempt, Learner, Profile, Result
 from tests.fakes import MemoryLearners
@@ -45,15 +43,8 @@ def repo(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
     if request.param == "memory":
         yield MemoryLearners
         return
-    servers: Stack = request.getfixturevalue("servers")
-    name = f"contract_{uuid.uuid4().hex[:12]}"
-    url = f"mongodb://127.0.0.1:{servers.mongo_port}"
-
-    def make() -> MongoLearners:
-        client: AsyncMongoClient[Any] = AsyncMongoClient(url, tz_aware=True)
-        return MongoLearners(client[name], WriteConcern(w="majority", j=True))
-
-    yield make
+    database = request.getfixturevalue("fresh_database")
+    yield lambda: MongoLearners(database(), WriteConcern(w="majority", j=True))
 
 
 def run(coroutine: Any) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from hocvuso.adapters.faust_app import FaustWorker
 from hocvuso.adapters.runtime import Runtime
@@ -17,6 +16,7 @@ from hocvuso.settings import Settings
 from hocvuso.signing import Signer, new_key
 from services.certs.app import build_worker as certs_worker
 from services.grading.app import build_worker as grading_worker
+from tests.fakes import MemoryCertificates
 
 NOW = datetime(2025, 11, 20, 3, tzinfo=UTC)
 COURSE = packaged_catalog()["v1"]
@@ -32,19 +32,6 @@ class Bus:
 
     async def dead_letter(self, record: InboundRecord, error: str) -> None:
         self.dead.append((record.origin, error))
-
-
-class Certificates:
-    """The certificates collection, as far as certs uses it."""
-
-    def __init__(self) -> None:
-        self.docs: dict[str, dict[str, Any]] = {}
-
-    async def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
-        return self.docs.get(query["_id"])
-
-    async def insert_one(self, doc: dict[str, Any]) -> None:
-        self.docs[doc["_id"]] = doc
 
 
 def feed(worker: FaustWorker, *items: ev.Event | bytes) -> None:
@@ -97,7 +84,7 @@ def test_grading_scores_once_answers_a_redelivery_alike_and_dead_letters_poison(
 
 
 def test_certs_waits_for_the_name_before_it_signs() -> None:
-    bus, certificates = Bus(), Certificates()
+    bus, certificates = Bus(), MemoryCertificates()
     runtime = Runtime(Settings(), "certs", None, bus)  # type: ignore[arg-type]
     worker = certs_worker(runtime, certificates, Signer(new_key()))
     exam = ev.AttemptGraded(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hocvuso.adapters.mongo import commune_doc, unit_doc
+from hocvuso.adapters.mappers import commune_doc, unit_doc
 from hocvuso.domain.reference import Commune, Unit, commune_committee_code
 from hocvuso.reference_data import communes, units
 

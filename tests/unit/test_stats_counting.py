@@ -8,43 +8,15 @@ from datetime import UTC, datetime
 from aiokafka import TopicPartition
 
 from hocvuso.domain import events as ev
-from hocvuso.domain.counters import COUNT_FIELDS, Counts, commune_scope, empty_counts
+from hocvuso.domain.counters import Counts, commune_scope
 from services.stats.counting import Counting
-from services.stats.store import facts_from_dict, facts_to_dict
+from tests.fakes import MemoryCounters
 
 NOW = datetime(2025, 11, 11, 2, tzinfo=UTC)
 
 
-class FlakyStore:
-    """An in-memory stand-in for StatsStore whose save number `fail_on` fails."""
-
-    def __init__(self, fail_on: int | None = None) -> None:
-        self.fail_on = fail_on
-        self.saves = 0
-        self.learners: dict[str, tuple[int, dict]] = {}
-        self.counters: dict[tuple[str, int], Counts] = {}
-
-    async def learners_of(self, partition: int):
-        return [
-            (lid, facts_from_dict(d)) for lid, (p, d) in self.learners.items() if p == partition
-        ]
-
-    async def save(self, partition: int, learners, scopes) -> None:
-        self.saves += 1
-        if self.saves == self.fail_on:
-            raise ConnectionError("database went away")
-        for lid, facts in learners.items():
-            self.learners[lid] = (partition, facts_to_dict(facts))
-        for scope, counts in scopes.items():
-            self.counters[(scope, partition)] = dict(counts)
-
-    def totals(self, scope: str) -> Counts:
-        totals = empty_counts()
-        for (s, _), counts in self.counters.items():
-            if s == scope:
-                for name in COUNT_FIELDS:
-                    totals[name] += counts[name]
-        return totals
+def totals(store: MemoryCounters, scope: str) -> Counts:
+    return asyncio.run(store.totals(scope))
 
 
 async def feed(counting: Counting, partition: int, *events: ev.Event) -> None:
@@ -71,7 +43,9 @@ def completed(learner_id: str, topic: int) -> ev.TopicCompleted:
 
 
 def test_a_batch_whose_save_failed_is_counted_exactly_once_when_retried() -> None:
-    store = FlakyStore(fail_on=2)  # the first save is the partition's load, the second the batch
+    store = MemoryCounters(
+        fail_on=2
+    )  # the first save is the partition's load, the second the batch
     counting = Counting(store, {})  # type: ignore[arg-type]
     batch = (registered("a"), completed("a", 1), registered("b"))
 
@@ -86,20 +60,20 @@ def test_a_batch_whose_save_failed_is_counted_exactly_once_when_retried() -> Non
         await feed(counting, 0, *batch)  # and a redelivery after that changes nothing
 
     asyncio.run(run())
-    counts = store.totals(commune_scope("21025"))
+    counts = totals(store, commune_scope("21025"))
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
     assert store.saves == 3, "the redelivery changed nothing, so nothing was written"
 
 
 def test_counters_are_rebuilt_from_saved_learners_when_a_partition_is_loaded() -> None:
-    store = FlakyStore()
+    store = MemoryCounters()
     first = Counting(store, {})  # type: ignore[arg-type]
     asyncio.run(feed(first, 3, registered("a"), completed("a", 2)))
     store.counters.clear()  # as if the process died between saving learners and counters
 
     second = Counting(store, {})  # type: ignore[arg-type]
     asyncio.run(feed(second, 3, registered("c")))
-    counts = store.totals("province")
+    counts = totals(store, "province")
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
 
 
@@ -107,7 +81,7 @@ def test_a_partition_is_loaded_once_when_the_rebalance_and_a_record_ask_together
     """The assignment callback and the first record of a partition may both find its book
     missing; a second load would replace a book holding counts not saved yet."""
 
-    class SlowLoads(FlakyStore):
+    class SlowLoads(MemoryCounters):
         loads = 0
 
         async def learners_of(self, partition: int):  # type: ignore[no-untyped-def]
@@ -126,4 +100,4 @@ def test_a_partition_is_loaded_once_when_the_rebalance_and_a_record_ask_together
 
     asyncio.run(scenario())
     assert SlowLoads.loads == 1
-    assert store.totals(commune_scope("21025"))["learners"] == 1
+    assert totals(store, commune_scope("21025"))["learners"] == 1

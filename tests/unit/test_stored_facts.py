@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from hocvuso.adapters.mappers import facts_from_dict, facts_to_dict
 from hocvuso.domain.counters import PROVINCE_SCOPE, CounterBook, LearnerFacts
-from services.stats.store import facts_from_dict, facts_to_dict
 
 
 def test_saved_facts_load_back_equal_and_count_the_same() -> None:

@@ -1,4 +1,4 @@
-"""Stats' collections: per-learner facts and per-partition scope counters.
+"""Stats' counters in MongoDB: per-learner facts and per-partition scope counters.
 
 Each consumer owns whole partitions, so it writes absolute values for its partition and
 a read sums the partitions: no two writers ever touch one document.
@@ -6,39 +6,16 @@ a read sums the partitions: no two writers ever touch one document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
+from hocvuso.adapters.mappers import facts_from_dict, facts_to_dict
 from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, empty_counts
 
 
-def facts_to_dict(facts: LearnerFacts) -> dict[str, object]:
-    return {
-        "registered": facts.registered,
-        "category": facts.category,
-        "commune": facts.commune,
-        "unit": facts.unit,
-        "topics": sorted(facts.topics),
-        "certified": facts.certified,
-    }
-
-
-def facts_from_dict(data: Mapping[str, Any]) -> LearnerFacts:
-    # Missing fields read as "not known yet", so documents written before a field existed load.
-    return LearnerFacts(
-        registered=bool(data.get("registered")),
-        category=data.get("category"),
-        commune=data.get("commune"),
-        unit=data.get("unit"),
-        topics=set(data.get("topics", ())),
-        certified=bool(data.get("certified")),
-    )
-
-
-class StatsStore:
+class MongoCounters:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.learners = db["learner_facts"]
         self.counters = db["scope_counters"]

@@ -1,0 +1,71 @@
+"""Certs' and stats' storage ports: the same assertions against the in-memory fakes and
+against MongoDB (real nx-27017, a fresh database per test)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from hocvuso.adapters.mongo_certificates import MongoCertificates
+from hocvuso.adapters.mongo_counters import MongoCounters
+from hocvuso.domain.counters import LearnerFacts, empty_counts
+from tests.fakes import MemoryCertificates, MemoryCounters
+
+ISSUED = datetime(2025, 11, 20, 3, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "mongo"])
+def certificates(request: pytest.FixtureRequest) -> Callable[[], Any]:
+    if request.param == "memory":
+        return MemoryCertificates
+    database = request.getfixturevalue("fresh_database")
+    return lambda: MongoCertificates(database())
+
+
+@pytest.fixture(params=["memory", "mongo"])
+def counters(request: pytest.FixtureRequest) -> Callable[[], Any]:
+    if request.param == "memory":
+        return MemoryCounters
+    database = request.getfixturevalue("fresh_database")
+    return lambda: MongoCounters(database())
+
+
+def certificate(token: str) -> dict[str, Any]:
+    return {"_id": "cert-1", "learner_id": "l1", "issued_at": ISSUED, "token": token}
+
+
+def test_the_first_certificate_stored_is_the_one_every_retry_gets_back(
+    certificates: Callable[[], Any],
+) -> None:
+    async def scenario(store: Any) -> None:
+        first = await store.issue_once(certificate("signed-first"))
+        again = await store.issue_once(certificate("signed-again"))
+        assert first["token"] == again["token"] == "signed-first"
+        stored = await store.get("cert-1")
+        assert stored["token"] == "signed-first" and stored["issued_at"] == ISSUED
+        assert await store.get("nope") is None
+
+    asyncio.run(scenario(certificates()))
+
+
+def test_counters_are_absolute_per_partition_and_summed_over_partitions(
+    counters: Callable[[], Any],
+) -> None:
+    async def scenario(store: Any) -> None:
+        await store.create_indexes()
+        a = LearnerFacts(registered=True, category="citizen", commune="21025", topics={1, 3})
+        counts = {**empty_counts(), "learners": 2, "topics_completed": 2}
+        await store.save(0, {"a": a}, {"province": counts})
+        await store.save(1, {}, {"province": {**empty_counts(), "learners": 5}})
+        await store.save(0, {}, {"province": {**counts, "learners": 3}})  # overwrites, not adds
+        assert (await store.totals("province"))["learners"] == 8
+        assert (await store.totals("province"))["topics_completed"] == 2
+        assert (await store.totals("commune:00000")) == empty_counts()
+        assert await store.learners_of(0) == [("a", a)]
+        assert await store.learners_of(1) == []
+
+    asyncio.run(scenario(counters()))
