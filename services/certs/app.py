@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from typing import Any
 
-import jwt
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from faust.types import StreamT
-from pydantic import BaseModel, Field
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
-from hocvuso.adapters.http import (
-    ERROR_RESPONSES,
-    add_error_handlers,
-    add_operational_routes,
-    problem,
-)
+from hocvuso.adapters.http import add_error_handlers, add_operational_routes
 from hocvuso.adapters.mappers import decode_certification_state, encode_certification_state
 from hocvuso.adapters.mongo_certificates import MongoCertificates
 from hocvuso.adapters.repositories import CertificateStore
@@ -27,14 +17,10 @@ from hocvuso.domain import certification
 from hocvuso.domain import events as ev
 from hocvuso.settings import Settings
 from hocvuso.signing import Signer, read_key
+from services.certs.api import router
 from services.certs.issuer import issue, issued_event
 
 SERVICE = "certs"
-log = logging.getLogger(__name__)
-
-
-class TokenToCheck(BaseModel):
-    token: str = Field(min_length=1, description="The certificate's compact JWS")
 
 
 def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signer) -> FaustWorker:
@@ -66,18 +52,6 @@ def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signe
     return FaustWorker(app, delivery)
 
 
-def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "certificate_id": doc["_id"],
-        "learner_id": doc["learner_id"],
-        "full_name": doc["full_name"],
-        "course_version": doc["course_version"],
-        "exam": {"correct": doc["exam_correct"], "total": doc["exam_total"]},
-        "issued_at": doc["issued_at"].isoformat(),
-        "token": doc["token"],
-    }
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     if settings.certs.signing_key_file is None:
@@ -100,35 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     add_error_handlers(app)
     add_operational_routes(app)
-
-    @app.get("/v1/keys", summary="The public keys that verify certificates (JWKS)")
-    async def keys() -> dict[str, Any]:
-        return {"keys": [signer.public_jwk]}
-
-    @app.get(
-        "/v1/certificates/{certificate_id}",
-        response_model=None,  # a problem or the certificate: no model, as before annotations
-        responses=ERROR_RESPONSES,
-        summary="A certificate",
-    )
-    async def certificate(certificate_id: str, request: Request) -> JSONResponse | dict[str, Any]:
-        doc = await request.app.state.certificates.get(certificate_id)
-        if doc is None:
-            return problem(404, "not_found", f"no certificate {certificate_id!r}")
-        return _public(doc)
-
-    @app.post(
-        "/v1/certificates/verify",
-        responses={**ERROR_RESPONSES, 422: {"description": "The token is not a valid certificate"}},
-        response_model=None,
-        summary="Check a certificate token someone was shown",
-    )
-    async def verify(body: TokenToCheck, request: Request) -> JSONResponse | dict[str, Any]:
-        try:
-            claims = signer.verify(body.token)
-        except jwt.InvalidTokenError as exc:
-            return problem(422, "invalid_certificate", f"not a valid hocvuso certificate: {exc}")
-        doc = await request.app.state.certificates.get(str(claims.get("jti")))
-        return {"valid": doc is not None and doc["token"] == body.token, "claims": claims}
-
+    app.state.signer = signer
+    app.include_router(router)
     return app
