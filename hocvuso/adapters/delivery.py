@@ -21,15 +21,15 @@ from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.failures import is_transient
 from hocvuso.adapters.metrics import EVENTS_CONSUMED, TRANSIENT_FAILURES
 from hocvuso.domain.events import Event
-from hocvuso.domain.ports import EventHandler
+from hocvuso.domain.ports import EventHandler, EventPublisher
 from hocvuso.events.envelope import InboundRecord, PoisonRecord, decode
 
 log = logging.getLogger(__name__)
 _REMEMBERED = 100_000  # dead-lettered origins kept to refuse a repeat: bounded memory
 
 
-class BusPublisher(Protocol):
-    async def publish(self, events: Sequence[Event]) -> None: ...
+class BusPublisher(EventPublisher, Protocol):
+    """The core's publisher port, plus what only the bus does: dead-lettering a record."""
 
     async def dead_letter(self, record: InboundRecord, error: str) -> None: ...
 

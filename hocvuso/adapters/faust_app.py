@@ -59,9 +59,6 @@ def make_faust_app(app_id: str, settings: KafkaSettings) -> faust.App:
         broker_heartbeat_interval=settings.session_timeout_ms / 3000,
         topic_allow_declare=True,
         table_standby_replicas=0,
-        # Faust waits this long after a rebalance before recovering tables, for more members
-        # to join; static membership makes a restart a single rebalance, so do not wait.
-        stream_recovery_delay=0.0,
     )
     setattr(app, _FETCH_WAIT_ATTRIBUTE, settings.fetch_max_wait_ms)
     return app

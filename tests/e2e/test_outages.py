@@ -82,14 +82,14 @@ def test_with_the_database_down_writes_fail_fast_and_nothing_accepted_is_lost(
     assert during, "the outage was noticed"
     assert all(a.status == 503 for a in during), {a.status for a in during}
     assert max(a.seconds for a in traffic.answers) < 2.5
-    accepted = traffic.accepted()
-    expected = len(accepted) + 1
+    # A 503 may hide a write that was stored after all (the answer was lost, not the
+    # write): the client retries with its key and every learner is there exactly once.
+    expected = traffic.retry_the_failed() + 1
     eventually(lambda: learners_counted(own_stack, COMMUNE_DATABASE) >= expected, timeout=120)
+    time.sleep(2)  # a double count would show up now
     assert learners_counted(own_stack, COMMUNE_DATABASE) == expected
     # The stack works on: a quiz is graded and recorded after the outage.
     assert take(enrollment, learner, 1, right=5)["status"] == "graded"
-    for accepted_id in accepted[:5]:
-        assert enrollment.get(f"/v1/learners/{accepted_id}/progress").status_code == 200
 
 
 CRASH_COMMUNES = {"enrollment": "23293", "grading": "23302", "certs": "21034", "stats": "21040"}
@@ -115,14 +115,17 @@ def answers_ok(url: str) -> bool:
 
 
 def registers(url: str, commune: str, into: list[str]) -> bool:
+    """One registration, retried with its key until it is answered (200: an earlier try
+    was stored after all)."""
     body = {"full_name": "Sau Sự Cố", "category": "citizen", "commune_code": commune}
+    key = {"Idempotency-Key": f"after-restart-{commune}"}
     try:
-        answer = httpx.post(f"{url}/v1/learners", json=body, timeout=1)
+        answer = httpx.post(f"{url}/v1/learners", json=body, headers=key, timeout=1)
     except httpx.HTTPError:
         return False
-    if answer.status_code == 201:
+    if answer.status_code in (200, 201):
         into.append(answer.json()["learner_id"])
-    return answer.status_code == 201
+    return answer.status_code in (200, 201)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -149,9 +152,8 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
         for learner in learners[:2]:
             assert take(enrollment, learner, 1, right=5)["status"] == "graded"
     own_stack.wait_ready(service)
-    accepted = len(traffic.accepted()) + len(learners)
-    # A request cut off by the kill got no answer: it may or may not have been stored.
-    unanswered = sum(1 for a in traffic.answers if a.status == 0)
+    # A request cut off by the kill got no answer: the client retries it with its key.
+    accepted = traffic.retry_the_failed() + len(learners)
     stats = Api(own_stack.url("stats"))
 
     def counts() -> dict[str, int]:
@@ -168,8 +170,7 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
         raise AssertionError(f"accepted {accepted}, counted {counts()}; {members}") from late
     time.sleep(2)  # a double count would show up now
     final = counts()
-    assert accepted <= final["learners"] <= accepted + unanswered
-    assert final["topics_completed"] == 2
+    assert (final["learners"], final["topics_completed"]) == (accepted, 2)
 
 
 def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
@@ -186,7 +187,7 @@ def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
         time.sleep(3)
         own_stack.kill("stats-3")  # a crash, this time
         time.sleep(2)
-    accepted = len(traffic.accepted())
+    accepted = traffic.retry_the_failed()
     eventually(lambda: learners_counted(own_stack, commune) >= accepted, timeout=60)
     time.sleep(2)
     assert learners_counted(own_stack, commune) == accepted
@@ -207,8 +208,8 @@ def test_with_the_broker_stalled_writes_answer_and_all_take_effect_once(own_stac
     slowest = max(a.seconds for a in traffic.answers)
     assert slowest < 2.0, f"a request took {slowest:.1f} s"
     assert all(a.status in (201, 503) for a in traffic.answers), {a.status for a in traffic.answers}
-    accepted = traffic.accepted()
-    assert len(accepted) > 100, "writes kept being accepted through the stall"
-    eventually(lambda: learners_counted(own_stack, COMMUNE_BROKER) >= len(accepted), timeout=120)
+    assert traffic.accepted() > 100, "writes kept being accepted through the stall"
+    expected = traffic.retry_the_failed()
+    eventually(lambda: learners_counted(own_stack, COMMUNE_BROKER) >= expected, timeout=120)
     time.sleep(2)  # a double count would show up now
-    assert learners_counted(own_stack, COMMUNE_BROKER) == len(accepted)
+    assert learners_counted(own_stack, COMMUNE_BROKER) == expected

@@ -1,9 +1,15 @@
-"""Steady registrations from a background thread, each answer timed: what a portal sees."""
+"""Steady registrations from a background thread, each answer timed: what a portal sees.
+
+Each registration carries its own Idempotency-Key, as a portal's form would: a request
+that failed or got no answer is retried with the same key afterwards, so every learner
+ends up registered exactly once and the counts can be checked exactly.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import httpx
@@ -11,9 +17,9 @@ import httpx
 
 @dataclass
 class Answer:
+    key: str
     status: int  # 0: no answer at all (timeout or refused connection)
     seconds: float
-    learner_id: str | None
 
 
 @dataclass
@@ -35,18 +41,32 @@ class Traffic:
             self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        body = {"full_name": "Lưu Văn Gió", "category": "citizen", "commune_code": self.commune}
         with httpx.Client(base_url=self.base_url, timeout=10) as client:
             while not self._stop.is_set():
+                key = uuid.uuid4().hex
                 started = time.monotonic()
-                try:
-                    response = client.post("/v1/learners", json=body)
-                    status = response.status_code
-                    learner = response.json().get("learner_id") if status == 201 else None
-                except httpx.HTTPError:
-                    status, learner = 0, None
-                self.answers.append(Answer(status, time.monotonic() - started, learner))
+                status = self._register(client, key)
+                self.answers.append(Answer(key, status, time.monotonic() - started))
                 time.sleep(0.05)
 
-    def accepted(self) -> list[str]:
-        return [a.learner_id for a in self.answers if a.status == 201 and a.learner_id]
+    def _register(self, client: httpx.Client, key: str) -> int:
+        body = {"full_name": "Lưu Văn Gió", "category": "citizen", "commune_code": self.commune}
+        try:
+            return client.post(
+                "/v1/learners", json=body, headers={"Idempotency-Key": key}
+            ).status_code
+        except httpx.HTTPError:
+            return 0
+
+    def accepted(self) -> int:
+        return sum(1 for a in self.answers if a.status == 201)
+
+    def retry_the_failed(self) -> int:
+        """Send every request that did not get a 201 again, with its key, as a client
+        would; each must now succeed (200 if the first try was stored after all)."""
+        with httpx.Client(base_url=self.base_url, timeout=10) as client:
+            for answer in self.answers:
+                if answer.status != 201:
+                    retried = self._register(client, answer.key)
+                    assert retried in (200, 201), f"retry of {answer.key}: {retried}"
+        return len(self.answers)
