@@ -132,16 +132,23 @@ def _envelope(headers: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
     return found
 
 
+def _check_text(name: str, value: bytes) -> None:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PoisonRecord(f"header {name} is not UTF-8 text") from exc
+
+
 def _decode(record: InboundRecord) -> Event:
     envelope = _envelope(record.headers)
     if envelope["ce_specversion"] != _SPEC_VERSION_BYTES:
         raise PoisonRecord(f"unsupported ce_specversion {envelope['ce_specversion']!r}")
-    for name in ("ce_id", "ce_source"):
-        try:
-            if not bytes(envelope[name]).decode("utf-8"):
-                raise PoisonRecord(f"empty {name} header")
-        except UnicodeDecodeError as exc:
-            raise PoisonRecord(f"header {name} is not UTF-8 text") from exc
+    ce_id, ce_source = envelope["ce_id"], envelope["ce_source"]
+    if not (ce_id.isascii() and ce_source.isascii()):  # the usual case needs no decoding
+        _check_text("ce_id", ce_id)
+        _check_text("ce_source", ce_source)
+    if not ce_id or not ce_source:
+        raise PoisonRecord("empty ce_id or ce_source header")
     type_name = envelope["ce_type"]
     decoder = _decoders_by_type.get(type_name)
     if decoder is None:
