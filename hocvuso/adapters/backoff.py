@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from hocvuso.adapters.failures import is_transient
+from hocvuso.adapters.metrics import TRANSIENT_FAILURES
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,7 +43,8 @@ async def until_done(
     retry_if: Callable[[BaseException], bool] = is_transient,
 ) -> T:
     """Run `operation` until it succeeds, waiting out the failures `retry_if` accepts
-    (transient ones by default); any other failure is raised."""
+    (transient ones by default); any other failure is raised. `what` names the work in
+    logs and in `hocvuso_transient_failures_total`, so keep it a fixed phrase."""
     backoff = backoff or Backoff()
     while True:
         try:
@@ -50,6 +52,7 @@ async def until_done(
         except Exception as exc:
             if not retry_if(exc):
                 raise
+            TRANSIENT_FAILURES.labels(what).inc()
             delay = backoff.delay()
             log.warning("%s: %s: %s; retrying in %.1f s", what, type(exc).__name__, exc, delay)
             await asyncio.sleep(delay)

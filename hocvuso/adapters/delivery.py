@@ -10,16 +10,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
-from hocvuso.adapters.backoff import Backoff, until_done
+from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
-from hocvuso.adapters.failures import is_transient
-from hocvuso.adapters.metrics import EVENTS_CONSUMED, TRANSIENT_FAILURES
+from hocvuso.adapters.metrics import EVENTS_CONSUMED
 from hocvuso.domain.events import Event
 from hocvuso.domain.ports import EventHandler, EventPublisher
 from hocvuso.events.envelope import InboundRecord, PoisonRecord, decode
@@ -62,18 +60,13 @@ class Delivery:
         self.health.handled(record)
 
     async def _handle(self, event: Event, record: InboundRecord) -> Sequence[Event]:
-        backoff = Backoff()
-        while True:
-            try:
-                return await self._handler(event, record.partition)
-            except Exception as exc:
-                if not is_transient(exc):
-                    await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
-                    return ()
-                TRANSIENT_FAILURES.labels(self.service, "handle").inc()
-                delay = backoff.delay()
-                log.warning("handling %s: %s; retrying in %.1f s", record.origin, exc, delay)
-                await asyncio.sleep(delay)
+        try:
+            return await until_done(
+                lambda: self._handler(event, record.partition), "handle a record"
+            )
+        except Exception as exc:  # not transient: this record can never be processed
+            await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
+            return ()
 
     async def _dead_letter(self, record: InboundRecord, error: str) -> None:
         if record.origin in self._dead_lettered:

@@ -17,8 +17,8 @@ DEAD_LETTERS = Counter(
 )
 TRANSIENT_FAILURES = Counter(
     "hocvuso_transient_failures_total",
-    "Failures of a dependency that were waited out and retried",
-    ["service", "operation"],
+    "Failures of a dependency that were waited out and retried, by what was being done",
+    ["operation"],
 )
 REJECTED_COMMANDS = Counter(
     "hocvuso_rejected_commands_total", "Requests refused by a course rule", ["service", "rule"]

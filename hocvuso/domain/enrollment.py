@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Literal
 
 from hocvuso.domain import events as ev
-from hocvuso.domain.course import FINAL_POOL, Course
-from hocvuso.domain.progress import RuleViolation
+from hocvuso.domain.course import Course
+from hocvuso.domain.progress import RuleViolation, check_attempt_allowed
 from hocvuso.domain.quiz import check_answers, draw_questions
 
 Status = Literal["open", "submitted", "graded", "rejected"]
@@ -128,19 +128,8 @@ def report_lesson(
 
 
 def check_can_start(learner: Learner, course: Course, pool: str) -> None:
-    if pool != FINAL_POOL and (not pool.isdigit() or course.topic(int(pool)) is None):
-        raise RuleViolation(
-            f"unknown quiz pool {pool!r}: a topic number or 'final'", "unknown_pool"
-        )
-    if pool == FINAL_POOL and not learner.exam_eligible(course):
-        done = len(learner.completed_topics & set(course.topic_numbers))
-        raise RuleViolation(
-            f"the final exam needs all {len(course.topics)} topics completed; {done} are",
-            "exam_not_eligible",
-        )
-    limit = course.rules.max_attempts
-    if limit is not None and len(learner.attempts_in(pool)) >= limit:
-        raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}", "attempt_limit")
+    done = len(learner.completed_topics & set(course.topic_numbers))
+    check_attempt_allowed(course, pool, done, len(learner.attempts_in(pool)))
 
 
 def start_attempt(

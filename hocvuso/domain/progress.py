@@ -84,21 +84,30 @@ class Progress:
         return sum(1 for a in self.attempts.values() if a.pool == pool)
 
 
-def check_can_attempt(progress: Progress, course: Course, pool: str) -> None:
-    """Raise RuleViolation if the learner may not start an attempt in `pool` now."""
+def check_attempt_allowed(
+    course: Course, pool: str, topics_completed: int, attempts_in_pool: int
+) -> None:
+    """The rule for starting an attempt, whoever keeps the learner's record: the pool must
+    exist, the final exam needs every topic completed, and a version may cap attempts."""
     if pool != FINAL_POOL and (not pool.isdigit() or course.topic(int(pool)) is None):
         raise RuleViolation(
             f"unknown quiz pool {pool!r}: a topic number or 'final'", "unknown_pool"
         )
-    if pool == FINAL_POOL and not progress.exam_eligible(course):
-        done = len(progress.topics_completed(course))
+    if pool == FINAL_POOL and topics_completed < len(course.topics):
         raise RuleViolation(
-            f"the final exam needs all {len(course.topics)} topics completed; {done} are",
+            f"the final exam needs all {len(course.topics)} topics completed; "
+            f"{topics_completed} are",
             "exam_not_eligible",
         )
     limit = course.rules.max_attempts
-    if limit is not None and progress.attempts_in(pool) >= limit:
+    if limit is not None and attempts_in_pool >= limit:
         raise RuleViolation(f"no attempts left in {pool!r}: the limit is {limit}", "attempt_limit")
+
+
+def check_can_attempt(progress: Progress, course: Course, pool: str) -> None:
+    """Raise RuleViolation if the learner may not start an attempt in `pool` now."""
+    done = len(progress.topics_completed(course))
+    check_attempt_allowed(course, pool, done, progress.attempts_in(pool))
 
 
 def apply(progress: Progress, fact: Fact, course: Course) -> Progress:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from hocvuso.domain.course import Course
-from hocvuso.domain.enrollment import Attempt, Learner, Result
+from hocvuso.domain.enrollment import Attempt, Learner
 from services.enrollment.models import (
     AttemptCreated,
     AttemptResult,
@@ -13,12 +11,6 @@ from services.enrollment.models import (
     PublicQuestion,
     topic_of,
 )
-
-
-class ResultFields(TypedDict):
-    correct: int
-    total: int
-    passed: bool
 
 
 def _questions(course: Course, attempt: Attempt) -> list[PublicQuestion]:
@@ -44,10 +36,8 @@ def attempt_view(learner: Learner, course: Course, attempt: Attempt) -> AttemptV
         topic=topic_of(attempt.pool),
         status=attempt.status,
         questions=_questions(course, attempt),
-        result=None if result is None else AttemptResult(**vars_of(result)),
+        result=None
+        if result is None
+        else AttemptResult(correct=result.correct, total=result.total, passed=result.passed),
         reason=attempt.reason,
     )
-
-
-def vars_of(result: Result) -> ResultFields:
-    return {"correct": result.correct, "total": result.total, "passed": result.passed}

@@ -17,7 +17,7 @@ from hocvuso.devstack import Stack
 from hocvuso.domain import events as ev
 from hocvuso.events.envelope import to_record
 from tests.e2e.client import Api, eventually
-from tests.e2e.kafka_tools import RawRecord, produce_all, read_topic
+from tests.e2e.kafka_tools import RawRecord, headers_of_ours, produce_all, read_topic
 from tests.e2e.learning import register, study, take
 
 COMMUNE = "21451"  # Phường Trà Câu: no other test counts here
@@ -114,7 +114,7 @@ def test_a_storm_of_bad_records_is_dead_lettered_once_per_reader_and_nothing_els
     def letters(records: list[ConsumerRecord]) -> Counter[tuple[str | None, str | None]]:
         found: Counter[tuple[str | None, str | None]] = Counter()
         for r in records:
-            meta = dead_letter_meta(r)
+            meta = headers_of_ours(r)
             key = (meta.get("dlq_service"), meta.get("dlq_origin"))
             if key in expected:
                 found[key] += 1
@@ -143,8 +143,3 @@ def test_a_storm_of_bad_records_is_dead_lettered_once_per_reader_and_nothing_els
     for learner in learners:
         progress = enrollment.get(f"/v1/learners/{learner}/progress").json()
         assert progress["topics"][0]["completed"] is True
-
-
-def dead_letter_meta(record: ConsumerRecord) -> dict[str, str]:
-    """Dead letters keep the storm's broken headers; read only ours, as text."""
-    return {k: v.decode() for k, v in record.headers if k.startswith("dlq_")}

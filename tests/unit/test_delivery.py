@@ -52,7 +52,6 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
         return None
 
     monkeypatch.setattr(backoff.asyncio, "sleep", instant)
-    monkeypatch.setattr("hocvuso.adapters.delivery.asyncio.sleep", instant)
 
 
 def delivery(handler, bus: Bus, clock=lambda: 0.0) -> Delivery:
