@@ -188,11 +188,18 @@ class Stack:
         for service in SERVICES:
             wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
 
-    def _spawn_service(self, service: str, name: str | None = None) -> subprocess.Popen[bytes]:
+    def _spawn_service(
+        self, service: str, name: str | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         port = str(self.ports[name or service])
         command = ["serve", service, "--port", port, "--log-level", "warning"]
-        # The process name is stable across restarts and unique: a static group member.
-        instance = {"HOCVUSO_KAFKA__INSTANCE_ID": name or service}
+        # The process name is stable across restarts and unique: a static group member,
+        # with local state of its own that a restart finds again.
+        instance = {
+            "HOCVUSO_KAFKA__INSTANCE_ID": name or service,
+            "HOCVUSO_STATE_DIR": str(self.state_dir / "state" / (name or service)),
+            **(env or {}),
+        }
         return self._spawn(
             name or service, [sys.executable, "-m", "hocvuso.cli", *command], instance
         )
@@ -229,9 +236,11 @@ class Stack:
         self.spawn_service(service)
         self.wait_ready(service, timeout)
 
-    def spawn_service(self, service: str) -> subprocess.Popen[bytes]:
-        """Start a service's process without waiting for it."""
-        return self._spawn_service(service)
+    def spawn_service(
+        self, service: str, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start a service's process without waiting for it (`env`: extra variables)."""
+        return self._spawn_service(service, env=env)
 
     def wait_ready(self, service: str, timeout: float = 90) -> None:
         wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
@@ -268,9 +277,11 @@ def run_forever(state_dir: Path, demo: bool = True) -> int:
     # Stop cleanly on Ctrl-C and on `kill`, even when started from a shell that ignores SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    # Tansu keeps topics in memory only, so data left in MongoDB from an earlier run would
-    # no longer match the event log: every local run starts from an empty database.
-    shutil.rmtree(state_dir / "mongo", ignore_errors=True)
+    # Tansu keeps topics in memory only, so data left in MongoDB or in the services' local
+    # state from an earlier run would no longer match the event log: every local run
+    # starts empty.
+    for kept in ("mongo", "state"):
+        shutil.rmtree(state_dir / kept, ignore_errors=True)
     started = time.monotonic()
     print("starting the local stack (Tansu broker, nx-27017, four services) ...", flush=True)
     with running_stack(state_dir, ports) as stack:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -53,6 +54,17 @@ class CertsSettings(BaseModel):
     issuer: str = "https://binhdanhocvuso.quangngai.gov.vn"
 
 
+class StatsSettings(BaseModel):
+    # Learners' facts kept in memory per partition; the rest are read from local disk.
+    cached_learners_per_partition: int = Field(default=20_000, ge=0)
+    # How often the read model the API serves is refreshed from the counting state.
+    publish_interval_seconds: float = Field(default=0.1, gt=0)
+
+
+def _default_state_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "hocvuso-state"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOCVUSO_", env_nested_delimiter="__", extra="ignore"
@@ -62,6 +74,10 @@ class Settings(BaseSettings):
     mongo: MongoSettings = MongoSettings()
     http: HttpSettings = HttpSettings()
     certs: CertsSettings = CertsSettings()
+    stats: StatsSettings = StatsSettings()
+    # Local operator state (stats' counting state): one directory per process, never
+    # shared by two running instances; losing it costs a rebuild from the event log.
+    state_dir: Path = Field(default_factory=_default_state_dir)
 
     def port_for(self, service: str) -> int:
         return self.http.port or DEFAULT_PORTS[service]

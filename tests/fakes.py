@@ -4,11 +4,11 @@ suites in tests/integration/ run the same assertions against both."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hocvuso.adapters.repositories import Outgoing, Pending, Stored
-from hocvuso.domain.counters import COUNT_FIELDS, Counts, LearnerFacts, empty_counts
+from hocvuso.domain.counters import COUNT_FIELDS, Counts, empty_counts
 from hocvuso.domain.enrollment import Learner
 
 
@@ -71,34 +71,28 @@ class MemoryCertificates:
 
 
 class MemoryCounters:
-    """Stats' counters in memory; save number `fail_on` fails, as a database may."""
+    """Stats' read model in memory; publish number `fail_on` fails, as a database may."""
 
     def __init__(self, fail_on: int | None = None) -> None:
         self.fail_on = fail_on
-        self.saves = 0
-        self.learners: dict[str, tuple[int, LearnerFacts]] = {}
-        self.counters: dict[tuple[str, int], Counts] = {}
+        self.publishes = 0
+        self.counters: dict[tuple[str, int], tuple[int, Counts]] = {}
 
     async def create_indexes(self) -> None:
         return None
 
-    async def learners_of(self, partition: int) -> list[tuple[str, LearnerFacts]]:
-        return [(lid, copy.deepcopy(f)) for lid, (p, f) in self.learners.items() if p == partition]
-
-    async def save(
-        self, partition: int, learners: dict[str, LearnerFacts], scopes: dict[str, Counts]
-    ) -> None:
-        self.saves += 1
-        if self.saves == self.fail_on:
+    async def publish(self, partition: int, scopes: Mapping[str, Counts], upto: int) -> None:
+        self.publishes += 1
+        if self.publishes == self.fail_on:
             raise ConnectionError("database went away")
-        for lid, facts in learners.items():
-            self.learners[lid] = (partition, copy.deepcopy(facts))
         for scope, counts in scopes.items():
-            self.counters[(scope, partition)] = dict(counts)
+            stored = self.counters.get((scope, partition))
+            if stored is None or stored[0] <= upto:
+                self.counters[(scope, partition)] = (upto, dict(counts))
 
     async def totals(self, scope: str) -> Counts:
         totals = empty_counts()
-        for (name, _), counts in self.counters.items():
+        for (name, _), (_, counts) in self.counters.items():
             if name == scope:
                 for field in COUNT_FIELDS:
                     totals[field] += counts[field]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -96,8 +96,13 @@ class Publisher:
         log.warning("dead-lettered %s: %s", record.origin, error)
 
 
-PartitionsHandler = Callable[[set[TopicPartition]], Awaitable[None]]
-Flush = Callable[[], Awaitable[None]]
+Positions = Mapping[TopicPartition, int]
+# Given the partitions just assigned, where to read each one from; those left out are read
+# from the group's committed offset. A service keeping its own position returns it here.
+OnAssigned = Callable[[set[TopicPartition]], Awaitable[Positions | None]]
+OnRevoked = Callable[[set[TopicPartition]], Awaitable[None]]
+# Called with the next offset of every partition in the batch, before they are committed.
+Flush = Callable[[Positions], Awaitable[None]]
 
 
 async def _nothing(*_: object) -> None:
@@ -118,7 +123,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
             await self._consumer.on_revoked(set(revoked))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await until_done(lambda: self._consumer.on_assigned(set(assigned)), "load partitions")
+        await self._consumer.take(set(assigned))
 
 
 def inbound(record: ConsumerRecord) -> InboundRecord:
@@ -146,8 +151,8 @@ class BatchConsumer:
         topics: Sequence[str],
         delivery: Delivery,
         flush: Flush = _nothing,
-        on_assigned: PartitionsHandler = _nothing,
-        on_revoked: PartitionsHandler = _nothing,
+        on_assigned: OnAssigned = _nothing,
+        on_revoked: OnRevoked = _nothing,
         max_records: int = 2000,
     ) -> None:
         self._consumer = AIOKafkaConsumer(
@@ -209,12 +214,28 @@ class BatchConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception(
-                    "%s: the consume loop failed; resuming from the last commit", self.name
-                )
+                log.exception("%s: the consume loop failed; resuming from the last save", self.name)
                 await backoff.wait()
                 with contextlib.suppress(Exception):
-                    await self._consumer.seek_to_committed()
+                    await self._resume()
+
+    async def take(self, assigned: set[TopicPartition]) -> None:
+        """Let the service load what it keeps for these partitions and go to its positions."""
+        positions = await until_done(lambda: self.on_assigned(assigned), "load partitions")
+        for tp, offset in (positions or {}).items():
+            if offset > 0:
+                self._consumer.seek(tp, offset)
+            else:
+                await self._consumer.seek_to_beginning(tp)
+
+    async def _resume(self) -> None:
+        """After a failed batch: drop what the service holds and take it all up again, as
+        if the partitions had been reassigned, then read on from what was saved."""
+        assigned = set(self._consumer.assignment())
+        await self.on_revoked(assigned)
+        with contextlib.suppress(Exception):  # partitions never committed: positions below
+            await self._consumer.seek_to_committed()
+        await self.take(assigned)
 
     async def _one_batch(self) -> None:
         batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
@@ -229,7 +250,9 @@ class BatchConsumer:
                     await self.delivery.deliver(inbound(record))
                 # Handled records cannot be dead-lettered any more: their effect must be
                 # saved, so any failure here is waited out (and shows as a stall).
-                await until_done(self._flush, f"{service}: save the batch", retry_if=always)
+                await until_done(
+                    lambda: self._flush(handled), f"{service}: save the batch", retry_if=always
+                )
             await self._commit(handled)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:

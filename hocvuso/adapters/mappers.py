@@ -10,7 +10,6 @@ import msgspec
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.certification import CertificationState
-from hocvuso.domain.counters import LearnerFacts
 from hocvuso.domain.enrollment import Learner
 from hocvuso.domain.grading import GradingState, Outcome, StartedAttempt
 from hocvuso.domain.progress import Progress
@@ -77,29 +76,6 @@ def encode_certification_state(state: CertificationState) -> bytes:
 
 def decode_certification_state(data: bytes) -> CertificationState:
     return _certification_decoder.decode(data)
-
-
-def facts_to_dict(facts: LearnerFacts) -> dict[str, object]:
-    return {
-        "registered": facts.registered,
-        "category": facts.category,
-        "commune": facts.commune,
-        "unit": facts.unit,
-        "topics": sorted(facts.topics),
-        "certified": facts.certified,
-    }
-
-
-def facts_from_dict(data: Mapping[str, Any]) -> LearnerFacts:
-    # Missing fields read as "not known yet", so documents written before a field existed load.
-    return LearnerFacts(
-        registered=bool(data.get("registered")),
-        category=data.get("category"),
-        commune=data.get("commune"),
-        unit=data.get("unit"),
-        topics=set(data.get("topics", ())),
-        certified=bool(data.get("certified")),
-    )
 
 
 def commune_doc(commune: Commune) -> dict[str, object]:

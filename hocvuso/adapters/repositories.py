@@ -7,11 +7,11 @@ not stored, and nothing stored goes unannounced (docs/decisions/0007-outbox.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hocvuso.domain.counters import Counts, LearnerFacts
+from hocvuso.domain.counters import Counts
 from hocvuso.domain.enrollment import Learner
 from hocvuso.domain.events import Event
 
@@ -76,15 +76,13 @@ class CertificateStore(Protocol):
 
 
 class CounterStore(Protocol):
-    """Per partition: the learners' facts and the absolute counters they add up to."""
+    """The read model: per partition, the absolute scope counters as of a checkpoint."""
 
     async def create_indexes(self) -> None: ...
 
-    async def learners_of(self, partition: int) -> list[tuple[str, LearnerFacts]]: ...
-
-    async def save(
-        self, partition: int, learners: dict[str, LearnerFacts], scopes: dict[str, Counts]
-    ) -> None: ...
+    async def publish(self, partition: int, scopes: Mapping[str, Counts], upto: int) -> None:
+        """Store these counters unless the partition's stored ones are further along
+        (`upto`: how far into the partition's input they are)."""
 
     async def totals(self, scope: str) -> Counts:
         """The sum over every partition."""

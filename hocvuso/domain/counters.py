@@ -5,12 +5,16 @@ contribution to every scope is recomputed from what is known about them, and onl
 difference is added. So a duplicate event adds nothing, and events of one learner may
 arrive in any order across topics (a certificate before the registration, say) and still
 land in the right commune once the registration shows up.
+
+The book does not hold every learner: whoever runs it keeps the facts of learners not in
+`learners` elsewhere (on disk) and hands them back with `remember` before counting one of
+their events. A learner the book has never been told about is a learner with no facts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 PROVINCE_SCOPE = "province"
 CATEGORIES = ("cbccvc", "hssv", "citizen")
@@ -24,35 +28,20 @@ def unit_scope(code: str) -> str:
     return f"unit:{code}"
 
 
-# registered, category, commune, unit, topics, certified
-Fingerprint = tuple[bool, str | None, str | None, str | None, frozenset[int], bool]
+class LearnerFacts(NamedTuple):
+    """What counting needs to know of one learner: a few dozen bytes, immutable so that an
+    update is a comparison of the old and the new value (a tuple: every event of the
+    province makes one, so it must be cheap)."""
 
-
-@dataclass
-class LearnerFacts:
     registered: bool = False
     category: str | None = None
     commune: str | None = None
     unit: str | None = None
-    topics: set[int] = field(default_factory=set)
+    topics: frozenset[int] = frozenset()
     certified: bool = False
 
-    def fingerprint(self) -> Fingerprint:
-        """Equal fingerprints mean equal facts: a cheap way to tell a change from a repeat."""
-        return (
-            self.registered,
-            self.category,
-            self.commune,
-            self.unit,
-            frozenset(self.topics),
-            self.certified,
-        )
 
-    @classmethod
-    def from_fingerprint(cls, fingerprint: Fingerprint) -> LearnerFacts:
-        registered, category, commune, unit, topics, certified = fingerprint
-        return cls(registered, category, commune, unit, set(topics), certified)
-
+NO_FACTS = LearnerFacts()
 
 Counts = dict[str, int]
 COUNT_FIELDS = (
@@ -69,7 +58,7 @@ def empty_counts() -> Counts:
 
 
 class CounterBook:
-    """Per-learner facts and the scope counters that follow from them."""
+    """Scope counters, and the facts of the learners being counted right now."""
 
     def __init__(self, unit_parents: Mapping[str, str | None], topic_count: int = 5) -> None:
         self._unit_parents = unit_parents
@@ -78,23 +67,43 @@ class CounterBook:
         self.scopes: dict[str, Counts] = {}
         self.dirty_learners: set[str] = set()
         self.dirty_scopes: set[str] = set()
+        self._places: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
 
     def register(self, learner_id: str, category: str, commune: str, unit: str | None) -> None:
-        def change(f: LearnerFacts) -> None:
-            f.registered, f.category, f.commune, f.unit = True, category, commune, unit
-
-        self._update(learner_id, change)
+        f = self.learners.get(learner_id, NO_FACTS)
+        self._update(
+            learner_id, f, LearnerFacts(True, category, commune, unit, f.topics, f.certified)
+        )
 
     def complete_topic(self, learner_id: str, topic: int) -> None:
-        self._update(learner_id, lambda f: f.topics.add(topic))
+        f = self.learners.get(learner_id, NO_FACTS)
+        if topic in f.topics:
+            return  # a redelivery: the common case, kept cheap
+        topics = f.topics | {topic}
+        self._update(
+            learner_id,
+            f,
+            LearnerFacts(f.registered, f.category, f.commune, f.unit, topics, f.certified),
+        )
 
     def certify(self, learner_id: str) -> None:
-        self._update(learner_id, lambda f: setattr(f, "certified", True))
+        f = self.learners.get(learner_id, NO_FACTS)
+        self._update(
+            learner_id, f, LearnerFacts(f.registered, f.category, f.commune, f.unit, f.topics, True)
+        )
 
-    def load_learner(self, learner_id: str, facts: LearnerFacts) -> None:
-        """Restore a learner saved earlier, adding their contribution to the scopes."""
-        copy = LearnerFacts.from_fingerprint(facts.fingerprint())  # the book owns its own copy
-        self._update(learner_id, lambda f: f.__dict__.update(copy.__dict__))
+    def remember(self, learner_id: str, facts: LearnerFacts) -> None:
+        """Take back facts kept elsewhere; they are already in the scope counters."""
+        self.learners[learner_id] = facts
+
+    def forget(self, learner_ids: Iterable[str]) -> None:
+        """Drop learners whose facts are kept elsewhere, to bound memory; never a dirty one."""
+        for learner_id in learner_ids:
+            if learner_id not in self.dirty_learners:
+                self.learners.pop(learner_id, None)
+
+    def restore_scopes(self, scopes: Mapping[str, Counts]) -> None:
+        self.scopes = {scope: dict(counts) for scope, counts in scopes.items()}
 
     def counts(self, scope: str) -> Counts:
         return dict(self.scopes.get(scope) or empty_counts())
@@ -105,46 +114,67 @@ class CounterBook:
         self.dirty_learners, self.dirty_scopes = set(), set()
         return learners, scopes
 
-    def _update(self, learner_id: str, change: Callable[[LearnerFacts], None]) -> None:
-        facts = self.learners.setdefault(learner_id, LearnerFacts())
-        before = facts.fingerprint()
-        change(facts)
-        if facts.fingerprint() == before:
-            return  # a duplicate or a re-announcement: the common case, kept cheap
+    def _update(self, learner_id: str, old: LearnerFacts, new: LearnerFacts) -> None:
+        if new == old:
+            return  # a duplicate or a re-announcement
+        self.learners[learner_id] = new
         self.dirty_learners.add(learner_id)
-        old = LearnerFacts.from_fingerprint(before)
-        self._add(self._scopes_of(old), self._contribution(old), -1)
-        self._add(self._scopes_of(facts), self._contribution(facts), +1)
+        before, after = self._scopes_of(old), self._scopes_of(new)
+        if before is after:  # the learner stays where they were: add the difference
+            old_counts = self._contribution(old)
+            delta = self._contribution(new)
+            for name, value in old_counts.items():
+                delta[name] = delta.get(name, 0) - value
+            self._add(after, delta)
+        else:
+            self._add(before, {name: -value for name, value in self._contribution(old).items()})
+            self._add(after, self._contribution(new))
 
-    def _add(self, scopes: list[str], counts: Counts, sign: int) -> None:
+    def _add(self, scopes: tuple[str, ...], counts: Counts) -> None:
+        changes = [(name, value) for name, value in counts.items() if value]
+        if not changes:
+            return
         for scope in scopes:
-            target = self.scopes.setdefault(scope, empty_counts())
-            for name, value in counts.items():
-                if value:
-                    target[name] += sign * value
-                    self.dirty_scopes.add(scope)
+            target = self.scopes.get(scope)
+            if target is None:
+                target = self.scopes[scope] = empty_counts()
+            for name, value in changes:
+                target[name] += value
+            self.dirty_scopes.add(scope)
 
     def _contribution(self, facts: LearnerFacts) -> Counts:
-        counts = empty_counts()
+        """The learner's non-zero counts."""
         if not facts.registered:
-            return counts
-        counts["learners"] = 1
+            return {}
+        counts = {"learners": 1}
         if facts.category in CATEGORIES:
             counts[f"learners_{facts.category}"] = 1
-        counts["topics_completed"] = len(facts.topics)
-        counts["completed_all_topics"] = int(len(facts.topics) >= self._topic_count)
-        counts["certificates"] = int(facts.certified)
+        if facts.topics:
+            counts["topics_completed"] = len(facts.topics)
+            if len(facts.topics) >= self._topic_count:
+                counts["completed_all_topics"] = 1
+        if facts.certified:
+            counts["certificates"] = 1
         return counts
 
-    def _scopes_of(self, facts: LearnerFacts) -> list[str]:
+    def _scopes_of(self, facts: LearnerFacts) -> tuple[str, ...]:
+        """Every scope a learner counts in; one shared tuple per place, so that a learner
+        who has not moved is told by identity."""
         if not facts.registered:
-            return []
+            return ()
+        place = (facts.commune, facts.unit)
+        scopes = self._places.get(place)
+        if scopes is None:
+            scopes = self._places[place] = self._resolve(*place)
+        return scopes
+
+    def _resolve(self, commune: str | None, unit: str | None) -> tuple[str, ...]:
         scopes = [PROVINCE_SCOPE]
-        if facts.commune:
-            scopes.append(commune_scope(facts.commune))
-        unit, seen = facts.unit, set()
+        if commune:
+            scopes.append(commune_scope(commune))
+        seen = set()
         while unit and unit not in seen:  # guards against a cycle in bad master data
             seen.add(unit)
             scopes.append(unit_scope(unit))
             unit = self._unit_parents.get(unit)
-        return scopes
+        return tuple(scopes)

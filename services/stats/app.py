@@ -29,7 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reference = await until_done(
             lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
         )
-        counting = Counting(store, reference.unit_parents)
+        counting = Counting(
+            store,
+            reference.unit_parents,
+            settings.state_dir / SERVICE,
+            settings.stats.cached_learners_per_partition,
+        )
         group = f"hocvuso-{SERVICE}"
         consumer = BatchConsumer(
             settings.kafka,
@@ -41,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             on_revoked=counting.on_revoked,
         )
         await runtime.start_consumer(consumer)
+        interval = settings.stats.publish_interval_seconds
+        runtime.run_in_background(lambda: counting.publish_forever(interval), "stats read model")
         app.state.store, app.state.reference = store, reference
 
     app = FastAPI(

@@ -1,83 +1,155 @@
-"""The stats consumer: the pure counter book, one per owned partition, saved per batch."""
+"""The stats consumer: a counter book per owned partition, its state on local disk, and a
+read model in MongoDB refreshed from it in the background.
+
+Per consumed batch, each touched partition's changes and the offsets they reach are saved
+in one local transaction (`PartitionState.checkpoint`); the read model gets the counters
+as of the latest checkpoint a moment later. A partition is picked up where its local state
+says — not where the group last committed — so state and position always belong together,
+whatever killed the process and when.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiokafka import TopicPartition
 
+from hocvuso.adapters.counting_state import PartitionState
 from hocvuso.adapters.repositories import CounterStore
 from hocvuso.domain import events as ev
-from hocvuso.domain.counters import CounterBook
+from hocvuso.domain.counters import CounterBook, Counts
 
 TOPICS = (ev.LearnerRegistered.topic, ev.TopicCompleted.topic, ev.CertificateIssued.topic)
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Partition:
+    state: PartitionState
+    book: CounterBook
+    offsets: dict[str, int]  # the next offset to read per input topic, as checkpointed
+    unpublished: dict[str, Counts] = field(default_factory=dict)
+
+    @property
+    def upto(self) -> int:
+        return sum(self.offsets.values())
 
 
 class Counting:
-    def __init__(self, store: CounterStore, unit_parents: dict[str, str | None]) -> None:
-        self._store = store
+    def __init__(
+        self,
+        read_model: CounterStore,
+        unit_parents: dict[str, str | None],
+        state_dir: Path,
+        cached_learners: int = 20_000,
+    ) -> None:
+        self._read_model = read_model
         self._unit_parents = unit_parents
-        self.books: dict[int, CounterBook] = {}
-        self._loading: dict[int, asyncio.Future[CounterBook]] = {}
+        self._state_dir = state_dir
+        self._cached_learners = cached_learners
+        self.partitions: dict[int, _Partition] = {}
 
-    async def on_assigned(self, partitions: set[TopicPartition]) -> None:
-        for index in sorted({tp.partition for tp in partitions}):
-            await self._book(index)
+    def _path(self, index: int) -> Path:
+        return self._state_dir / f"partition-{index}.sqlite"
 
-    async def _book(self, index: int) -> CounterBook:
-        """The partition's book, loaded once: the rebalance callback and the consume loop
-        may both ask for it at the same time, and a second load would replace a book
-        holding counts not saved yet."""
-        book = self.books.get(index)
-        if book is not None:
-            return book
-        loading = self._loading.get(index)
-        if loading is None:
-            loading = self._loading[index] = asyncio.ensure_future(self._load(index))
-        try:
-            book = await asyncio.shield(loading)
-        finally:
-            if loading.done() and self._loading.get(index) is loading:
-                del self._loading[index]
-                if not loading.cancelled() and loading.exception() is None:
-                    self.books[index] = loading.result()  # unless revoked meanwhile
-        return self.books.get(index, book)
+    def _open(self, index: int) -> _Partition:
+        part = self.partitions.get(index)
+        if part is None:
+            state = PartitionState(self._path(index))
+            book = CounterBook(self._unit_parents)
+            book.restore_scopes(state.scopes())
+            # Published again on every pick-up: a read model write lost to a crash
+            # after the checkpoint is not lost for good.
+            part = _Partition(state, book, state.offsets(), unpublished=book.scopes.copy())
+            self.partitions[index] = part
+        return part
 
-    async def on_revoked(self, partitions: set[TopicPartition]) -> None:
-        for index in {tp.partition for tp in partitions}:
-            self.books.pop(index, None)
-            self._loading.pop(index, None)
+    async def on_assigned(self, assigned: set[TopicPartition]) -> dict[TopicPartition, int]:
+        """Open the partitions' states; the consumer starts reading where each one ends."""
+        positions = {}
+        for tp in assigned:
+            part = self._open(tp.partition)
+            positions[tp] = part.offsets.get(tp.topic, 0)
+        return positions
 
-    async def _load(self, index: int) -> CounterBook:
-        """Rebuild a partition's counters from its saved learners, then save them back."""
-        book = CounterBook(self._unit_parents)
-        for learner_id, facts in await self._store.learners_of(index):
-            book.load_learner(learner_id, facts)
-        _, scopes = book.take_dirty()
-        await self._store.save(index, {}, scopes)
-        return book
-
-    async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
-        _count(await self._book(partition), event)
-        return ()
-
-    async def flush(self) -> None:
-        """Save what the batch changed; retried by the consumer until the database takes it.
-
-        A failed save marks what it carried dirty again, so the retry writes it.
-        """
-        # A rebalance may add or drop books while we await the database.
-        for index, book in list(self.books.items()):
-            learners, scopes = book.take_dirty()
-            if not (learners or scopes):
+    async def on_revoked(self, revoked: set[TopicPartition]) -> None:
+        """Let the partitions go. Nothing is saved here: every handled batch was saved
+        before this runs, and after a failed batch what is in memory is not to be kept."""
+        for index in {tp.partition for tp in revoked}:
+            part = self.partitions.pop(index, None)
+            if part is None:
                 continue
             try:
-                await self._store.save(index, learners, scopes)
+                await self._publish_one(index, part)
+            except Exception as exc:  # the next owner publishes it all when it opens it
+                log.warning("stats read model of partition %d not refreshed: %s", index, exc)
+            part.state.close()
+
+    async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
+        book = self._open(partition).book
+        learner_id = event.learner_id
+        if learner_id not in book.learners:
+            facts = self.partitions[partition].state.facts(learner_id)
+            if facts is not None:
+                book.remember(learner_id, facts)
+        _count(book, event)
+        return ()
+
+    async def flush(self, handled: Mapping[TopicPartition, int]) -> None:
+        """Checkpoint each partition the batch touched, with the offsets it reached."""
+        for index in sorted({tp.partition for tp in handled}):
+            part = self.partitions.get(index)
+            if part is None:
+                continue  # revoked meanwhile; its next owner reads the batch again
+            offsets = {**part.offsets}
+            offsets.update({tp.topic: n for tp, n in handled.items() if tp.partition == index})
+            learners, scopes = part.book.take_dirty()
+            try:
+                part.state.checkpoint(learners, scopes, offsets)
             except BaseException:
-                book.dirty_learners.update(learners)
-                book.dirty_scopes.update(scopes)
+                part.book.dirty_learners.update(learners)
+                part.book.dirty_scopes.update(scopes)
                 raise
+            part.offsets = offsets
+            part.unpublished.update(scopes)
+            self._trim(part.book)
+
+    def _trim(self, book: CounterBook) -> None:
+        excess = len(book.learners) - self._cached_learners
+        if excess > 0:  # the oldest first: learners come back to the course in bursts
+            book.forget(list(itertools.islice(book.learners, excess)))
+
+    async def publish(self) -> None:
+        """Bring the read model up to the latest checkpoints."""
+        for index, part in list(self.partitions.items()):
+            await self._publish_one(index, part)
+
+    async def _publish_one(self, index: int, part: _Partition) -> None:
+        pending, part.unpublished = part.unpublished, {}
+        try:
+            await self._read_model.publish(index, pending, part.upto)
+        except BaseException:
+            part.unpublished = {**pending, **part.unpublished}  # newer values win
+            raise
+
+    async def publish_forever(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.publish()
+            except Exception as exc:  # the database is away: counting goes on, try later
+                log.warning("stats read model not refreshed: %s", exc)
+                await asyncio.sleep(1.0)
+
+    def close(self) -> None:
+        for part in self.partitions.values():
+            part.state.close()
+        self.partitions.clear()
 
 
 def _count(book: CounterBook, event: ev.Event) -> None:

@@ -19,8 +19,15 @@ import pytest
 
 from hocvuso.devstack import SERVICES, Stack, running_stack
 from hocvuso.domain import events as ev
+from hocvuso.events.envelope import to_record
 from tests.e2e.client import Api, eventually
-from tests.e2e.kafka_tools import dead_lettered, group_members, produce, produce_all
+from tests.e2e.kafka_tools import (
+    RawRecord,
+    dead_lettered,
+    group_members,
+    produce,
+    produce_all,
+)
 from tests.e2e.learning import register, study, take
 from tests.e2e.traffic import Traffic
 
@@ -191,6 +198,47 @@ def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
     eventually(lambda: learners_counted(own_stack, commune) >= accepted, timeout=60)
     time.sleep(2)
     assert learners_counted(own_stack, commune) == accepted
+
+
+FAULTS = Path(__file__).parent / "faults"
+
+
+def registrations(commune: str, count: int, prefix: str) -> list[RawRecord]:
+    at = datetime(2025, 11, 20, tzinfo=UTC)
+    events = [
+        ev.LearnerRegistered(
+            learner_id=f"{prefix}-{i}",
+            full_name="Kiểm Tra",
+            category="citizen",
+            commune_code=commune,
+            course_version="v1",
+            registered_at=at,
+        )
+        for i in range(count)
+    ]
+    records = [to_record(e, "/tests") for e in events]
+    return [(r.topic, r.key, r.value, r.headers) for r in records]
+
+
+def test_stats_killed_in_the_middle_of_a_checkpoint_counts_exactly_after_restart(
+    own_stack: Stack,
+) -> None:
+    """The process dies after writing a checkpoint's rows and before they commit; the
+    next process starts from the checkpoint before and counts every learner once."""
+    commune, learners = "21109", 6000  # Xã Đông Sơn
+    own_stack.kill("stats")
+    dying = own_stack.spawn_service(
+        "stats", env={"PYTHONPATH": str(FAULTS), "HOCVUSO_FAULT_KILL_IN_CHECKPOINT": "3"}
+    )
+    for part in range(3):  # several batches, so that several checkpoints are made
+        produce_all(own_stack, registrations(commune, learners // 3, f"ckpt-{part}"))
+    assert dying.wait(timeout=60) == -signal.SIGKILL, "the fault did not fire"
+    # Every learner registered twice over: what the dead process saved must not count twice.
+    produce_all(own_stack, registrations(commune, learners // 3, "ckpt-0"))
+    own_stack.start_service("stats")
+    eventually(lambda: learners_counted(own_stack, commune) >= learners, timeout=60)
+    time.sleep(1)  # a double count would show up now
+    assert learners_counted(own_stack, commune) == learners
 
 
 # Last on this stack: after Tansu has been SIGSTOPped, its group coordinator was seen not to

@@ -12,7 +12,7 @@ import pytest
 
 from hocvuso.adapters.mongo_certificates import MongoCertificates
 from hocvuso.adapters.mongo_counters import MongoCounters
-from hocvuso.domain.counters import LearnerFacts, empty_counts
+from hocvuso.domain.counters import empty_counts
 from tests.fakes import MemoryCertificates, MemoryCounters
 
 ISSUED = datetime(2025, 11, 20, 3, tzinfo=UTC)
@@ -57,15 +57,31 @@ def test_counters_are_absolute_per_partition_and_summed_over_partitions(
 ) -> None:
     async def scenario(store: Any) -> None:
         await store.create_indexes()
-        a = LearnerFacts(registered=True, category="citizen", commune="21025", topics={1, 3})
         counts = {**empty_counts(), "learners": 2, "topics_completed": 2}
-        await store.save(0, {"a": a}, {"province": counts})
-        await store.save(1, {}, {"province": {**empty_counts(), "learners": 5}})
-        await store.save(0, {}, {"province": {**counts, "learners": 3}})  # overwrites, not adds
+        await store.publish(0, {"province": counts}, 10)
+        await store.publish(1, {"province": {**empty_counts(), "learners": 5}}, 4)
+        await store.publish(0, {"province": {**counts, "learners": 3}}, 12)  # overwrites
         assert (await store.totals("province"))["learners"] == 8
         assert (await store.totals("province"))["topics_completed"] == 2
         assert (await store.totals("commune:00000")) == empty_counts()
-        assert await store.learners_of(0) == [("a", a)]
-        assert await store.learners_of(1) == []
+
+    asyncio.run(scenario(counters()))
+
+
+def test_counters_further_along_are_never_replaced_by_older_ones(
+    counters: Callable[[], Any],
+) -> None:
+    """A member catching up from an older checkpoint must not move figures backwards."""
+
+    async def scenario(store: Any) -> None:
+        await store.create_indexes()
+        newer = {**empty_counts(), "learners": 7}
+        await store.publish(0, {"province": newer, "commune:1": newer}, 20)
+        older = {**empty_counts(), "learners": 3}
+        await store.publish(0, {"province": older, "commune:2": older}, 15)
+        assert (await store.totals("province"))["learners"] == 7
+        assert (await store.totals("commune:2"))["learners"] == 3  # new scopes still land
+        await store.publish(0, {"province": {**empty_counts(), "learners": 9}}, 20)
+        assert (await store.totals("province"))["learners"] == 9  # same position: replaced
 
     asyncio.run(scenario(counters()))

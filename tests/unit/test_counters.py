@@ -49,7 +49,12 @@ def recount(book: CounterBook, scope: str) -> dict[str, int]:
     """The counters computed from scratch from the learners, to compare with the live ones."""
     fresh = CounterBook(PARENTS)
     for lid, facts in book.learners.items():
-        fresh.load_learner(lid, facts)
+        if facts.registered:
+            fresh.register(lid, facts.category or "", facts.commune or "", facts.unit)
+        for topic in facts.topics:
+            fresh.complete_topic(lid, topic)
+        if facts.certified:
+            fresh.certify(lid)
     return fresh.counts(scope)
 
 
@@ -137,3 +142,36 @@ def test_dirty_tracking_reports_changed_learners_and_scopes_once() -> None:
     assert set(scopes) == {PROVINCE_SCOPE, commune_scope("21025")}
     book.register("l1", "citizen", "21025", None)
     assert book.take_dirty() == ({}, {})
+
+
+def test_a_learner_taken_back_from_storage_moves_counts_like_one_never_dropped() -> None:
+    """The book keeps only some learners in memory; one forgotten and remembered again
+    must count exactly as if it had stayed."""
+    stayed, dropped = CounterBook(PARENTS), CounterBook(PARENTS)
+    for book in (stayed, dropped):
+        book.register("l1", "citizen", "21025", "truong-a")
+        book.complete_topic("l1", 1)
+        book.take_dirty()
+    kept = dropped.learners["l1"]
+    dropped.forget(["l1"])
+    assert "l1" not in dropped.learners
+    dropped.remember("l1", kept)
+    for book in (stayed, dropped):
+        book.complete_topic("l1", 1)  # a duplicate: nothing moves
+        book.register("l1", "citizen", "21028", None)  # a move to another commune
+        book.certify("l1")
+    for scope in (
+        PROVINCE_SCOPE,
+        commune_scope("21025"),
+        commune_scope("21028"),
+        unit_scope("so-gd"),
+    ):
+        assert dropped.counts(scope) == stayed.counts(scope)
+    assert dropped.counts(commune_scope("21025"))["learners"] == 0
+
+
+def test_a_learner_with_unsaved_changes_is_never_forgotten() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None)
+    book.forget(["l1"])
+    assert "l1" in book.learners

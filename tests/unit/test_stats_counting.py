@@ -1,36 +1,33 @@
-"""The stats batch handler: a failed save is retried without losing or doubling counts."""
+"""The stats consumer over its local state: checkpoints with offsets, resuming from them,
+a bounded cache, and a read model that catches up after a failed write."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from aiokafka import TopicPartition
 
+from hocvuso.adapters.counting_state import PartitionState
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import Counts, commune_scope
 from services.stats.counting import Counting
 from tests.fakes import MemoryCounters
 
 NOW = datetime(2025, 11, 11, 2, tzinfo=UTC)
+REGISTERED = TopicPartition(ev.LearnerRegistered.topic, 0)
+COMPLETED = TopicPartition(ev.TopicCompleted.topic, 0)
 
 
-def totals(store: MemoryCounters, scope: str) -> Counts:
-    return asyncio.run(store.totals(scope))
-
-
-async def feed(counting: Counting, partition: int, *events: ev.Event) -> None:
-    for event in events:
-        await counting.handle(event, partition)
-    await counting.flush()
-
-
-def registered(learner_id: str) -> ev.LearnerRegistered:
+def registered(learner_id: str, commune: str = "21025") -> ev.LearnerRegistered:
     return ev.LearnerRegistered(
         learner_id=learner_id,
         full_name="A",
         category="citizen",
-        commune_code="21025",
+        commune_code=commune,
         course_version="v1",
         registered_at=NOW,
     )
@@ -42,62 +39,129 @@ def completed(learner_id: str, topic: int) -> ev.TopicCompleted:
     )
 
 
-def test_a_batch_whose_save_failed_is_counted_exactly_once_when_retried() -> None:
-    store = MemoryCounters(
-        fail_on=2
-    )  # the first save is the partition's load, the second the batch
-    counting = Counting(store, {})  # type: ignore[arg-type]
-    batch = (registered("a"), completed("a", 1), registered("b"))
+def totals(store: MemoryCounters, scope: str) -> Counts:
+    return asyncio.run(store.totals(scope))
 
-    async def run() -> None:
-        try:
-            await feed(counting, 0, *batch)
-        except ConnectionError:
-            pass
-        else:
-            raise AssertionError("the first save should have failed")
-        await counting.flush()  # the consumer retries the save, not the batch
-        await feed(counting, 0, *batch)  # and a redelivery after that changes nothing
 
-    asyncio.run(run())
+async def feed(counting: Counting, offsets: dict[TopicPartition, int], *events: ev.Event) -> None:
+    for event in events:
+        await counting.handle(event, 0)
+    await counting.flush(offsets)
+    await counting.publish()
+
+
+def counting(store: MemoryCounters, tmp_path: Path, cached: int = 1000) -> Counting:
+    return Counting(store, {}, tmp_path, cached)
+
+
+def test_a_batch_is_checkpointed_with_its_offsets_and_published(tmp_path: Path) -> None:
+    store = MemoryCounters()
+    first = counting(store, tmp_path)
+
+    async def scenario() -> None:
+        assert await first.on_assigned({REGISTERED, COMPLETED}) == {REGISTERED: 0, COMPLETED: 0}
+        await feed(first, {REGISTERED: 2, COMPLETED: 1}, registered("a"), registered("b"))
+        await feed(first, {COMPLETED: 2}, completed("a", 1))
+
+    asyncio.run(scenario())
     counts = totals(store, commune_scope("21025"))
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
-    assert store.saves == 3, "the redelivery changed nothing, so nothing was written"
+    state = PartitionState(tmp_path / "partition-0.sqlite")
+    assert state.offsets() == {REGISTERED.topic: 2, COMPLETED.topic: 2}
+    assert state.learner_count() == 2
 
 
-def test_counters_are_rebuilt_from_saved_learners_when_a_partition_is_loaded() -> None:
+def test_a_new_process_resumes_where_the_checkpoint_ends_and_redelivery_adds_nothing(
+    tmp_path: Path,
+) -> None:
     store = MemoryCounters()
-    first = Counting(store, {})  # type: ignore[arg-type]
-    asyncio.run(feed(first, 3, registered("a"), completed("a", 2)))
-    store.counters.clear()  # as if the process died between saving learners and counters
+    batch = (registered("a"), completed("a", 1))
+    asyncio.run(feed(counting(store, tmp_path), {REGISTERED: 1, COMPLETED: 1}, *batch))
 
-    second = Counting(store, {})  # type: ignore[arg-type]
-    asyncio.run(feed(second, 3, registered("c")))
+    again = counting(store, tmp_path)  # the process was killed and started again
+
+    async def scenario() -> None:
+        positions = await again.on_assigned({REGISTERED, COMPLETED})
+        assert positions == {REGISTERED: 1, COMPLETED: 1}
+        # The group had not committed: the broker hands the batch over once more.
+        await feed(again, {REGISTERED: 1, COMPLETED: 1}, *batch)
+        await feed(again, {REGISTERED: 2}, registered("b"))
+
+    asyncio.run(scenario())
     counts = totals(store, "province")
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
 
 
-def test_a_partition_is_loaded_once_when_the_rebalance_and_a_record_ask_together() -> None:
-    """The assignment callback and the first record of a partition may both find its book
-    missing; a second load would replace a book holding counts not saved yet."""
+def test_a_checkpoint_that_fails_midway_leaves_the_previous_one_whole(tmp_path: Path) -> None:
+    """All of a checkpoint or none: the learners, counters and offsets of a batch stay in
+    step whatever interrupts the transaction (a kill is the same as this failure)."""
+    store = MemoryCounters()
+    first = counting(store, tmp_path)
+    asyncio.run(feed(first, {REGISTERED: 1}, registered("a")))
 
-    class SlowLoads(MemoryCounters):
-        loads = 0
+    async def interrupted() -> None:
+        await first.handle(registered("b"), 0)
+        first.partitions[0].state._db.execute(
+            "CREATE TRIGGER boom BEFORE INSERT ON offsets "
+            "BEGIN SELECT RAISE(ABORT, 'disk gone'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError):
+            await first.flush({REGISTERED: 2})
 
-        async def learners_of(self, partition: int):  # type: ignore[no-untyped-def]
-            SlowLoads.loads += 1
-            await asyncio.sleep(0.01)
-            return await super().learners_of(partition)
+    asyncio.run(interrupted())
+    state = PartitionState(tmp_path / "partition-0.sqlite")
+    assert state.offsets() == {REGISTERED.topic: 1}
+    assert state.facts("b") is None
+    assert state.scopes()["province"]["learners"] == 1
 
-    store = SlowLoads()
-    counting = Counting(store, {})  # type: ignore[arg-type]
+
+def test_learners_dropped_from_memory_are_read_back_from_disk(tmp_path: Path) -> None:
+    store = MemoryCounters()
+    small = counting(store, tmp_path, cached=2)
 
     async def scenario() -> None:
-        assigned = asyncio.ensure_future(counting.on_assigned({TopicPartition("t", 2)}))
-        await counting.handle(registered("a"), 2)
-        await assigned
-        await counting.flush()
+        await small.on_assigned({REGISTERED, COMPLETED})
+        learners = [registered(f"l{i}") for i in range(10)]
+        await feed(small, {REGISTERED: 10}, *learners)
+        assert len(small.partitions[0].book.learners) == 2
+        # A duplicate of a forgotten learner's registration and a new fact about them.
+        await feed(small, {REGISTERED: 11, COMPLETED: 1}, registered("l0"), completed("l0", 3))
+        await feed(small, {REGISTERED: 12}, registered("l1", commune="21028"))  # a move
 
     asyncio.run(scenario())
-    assert SlowLoads.loads == 1
+    province = totals(store, "province")
+    assert (province["learners"], province["topics_completed"]) == (10, 1)
+    assert totals(store, commune_scope("21025"))["learners"] == 9
+    assert totals(store, commune_scope("21028"))["learners"] == 1
+
+
+def test_a_read_model_write_that_failed_is_made_by_the_next_one(tmp_path: Path) -> None:
+    store = MemoryCounters(fail_on=1)
+    stats = counting(store, tmp_path)
+
+    async def scenario() -> None:
+        await stats.on_assigned({REGISTERED})
+        with pytest.raises(ConnectionError):
+            await feed(stats, {REGISTERED: 1}, registered("a"))
+        assert (await store.totals("province"))["learners"] == 0
+        await feed(stats, {REGISTERED: 2}, registered("b", commune="21028"))
+
+    asyncio.run(scenario())
     assert totals(store, commune_scope("21025"))["learners"] == 1
+    assert totals(store, "province")["learners"] == 2
+
+
+def test_a_partition_taken_up_again_publishes_its_counters_again(tmp_path: Path) -> None:
+    """The process may die after a checkpoint and before the read model got it."""
+    with pytest.raises(ConnectionError):
+        lost = MemoryCounters(fail_on=1)
+        asyncio.run(feed(counting(lost, tmp_path), {REGISTERED: 1}, registered("a")))
+    store = MemoryCounters()
+
+    async def scenario() -> None:
+        again = counting(store, tmp_path)
+        await again.on_assigned({REGISTERED})
+        await again.publish()
+
+    asyncio.run(scenario())
+    assert totals(store, "province")["learners"] == 1
