@@ -58,7 +58,7 @@ class StatsSettings(BaseModel):
     # Learners' facts kept in memory per partition; the rest are read from local disk.
     cached_learners_per_partition: int = Field(default=20_000, ge=0)
     # How often the read model the API serves is refreshed from the counting state.
-    publish_interval_seconds: float = Field(default=0.1, gt=0)
+    publish_interval_seconds: float = Field(default=0.25, gt=0)
 
 
 def _default_state_dir() -> Path:

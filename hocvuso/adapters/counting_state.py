@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from hocvuso.domain.counters import Counts, LearnerFacts
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS learners (
 CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, counts TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOUT ROWID;
 """
+_PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
 _Row = tuple[str, int, str | None, str | None, str | None, int, int]
 
 
@@ -70,6 +71,21 @@ class PartitionState:
             (learner_id,),
         ).fetchone()
         return None if row is None else _facts(row)
+
+    def facts_of(self, learner_ids: Collection[str]) -> dict[str, LearnerFacts]:
+        """The stored facts of those of these learners that are stored, in few queries."""
+        found: dict[str, LearnerFacts] = {}
+        ids = list(learner_ids)
+        for start in range(0, len(ids), _PER_QUERY):
+            chunk = ids[start : start + _PER_QUERY]
+            rows = self._db.execute(
+                "SELECT id, registered, category, commune, unit, topics, certified "
+                f"FROM learners WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for learner_id, *row in rows:
+                found[learner_id] = _facts(tuple(row))
+        return found
 
     def scopes(self) -> dict[str, Counts]:
         rows = self._db.execute("SELECT scope, counts FROM scopes")

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
+
+from prometheus_client import Counter
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
-from hocvuso.adapters.metrics import EVENTS_CONSUMED
+from hocvuso.adapters.failures import is_transient
+from hocvuso.adapters.metrics import EVENTS_CONSUMED, TRANSIENT_FAILURES
 from hocvuso.domain.events import Event
 from hocvuso.domain.ports import EventHandler, EventPublisher
 from hocvuso.events.envelope import InboundRecord, PoisonRecord, decode
 
 log = logging.getLogger(__name__)
+_HANDLE = "handle a record"
 _REMEMBERED = 100_000  # dead-lettered origins kept to refuse a repeat: bounded memory
 
 
@@ -45,6 +49,7 @@ class Delivery:
         self._handler = handler
         self._publisher = publisher
         self._dead_lettered: OrderedDict[str, None] = OrderedDict()
+        self._counters: dict[str, Counter] = {}
 
     async def deliver(self, record: InboundRecord) -> None:
         self.health.received(record)
@@ -56,17 +61,30 @@ class Delivery:
             outputs = await self._handle(event, record)
             if outputs:
                 await until_done(lambda: self._publisher.publish(outputs), "publish results")
-            EVENTS_CONSUMED.labels(self.service, event.type_name).inc()
+            self._consumed(event.type_name).inc()
         self.health.handled(record)
 
     async def _handle(self, event: Event, record: InboundRecord) -> Sequence[Event]:
+        def handle() -> Awaitable[Sequence[Event]]:
+            return self._handler(event, record.partition)
+
         try:
-            return await until_done(
-                lambda: self._handler(event, record.partition), "handle a record"
-            )
+            try:  # every record of the province comes here: no retry loop until one fails
+                return await handle()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                TRANSIENT_FAILURES.labels(_HANDLE).inc()
+            return await until_done(handle, _HANDLE)
         except Exception as exc:  # not transient: this record can never be processed
             await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
             return ()
+
+    def _consumed(self, type_name: str) -> Counter:
+        counter = self._counters.get(type_name)
+        if counter is None:
+            counter = self._counters[type_name] = EVENTS_CONSUMED.labels(self.service, type_name)
+        return counter
 
     async def _dead_letter(self, record: InboundRecord, error: str) -> None:
         if record.origin in self._dead_lettered:

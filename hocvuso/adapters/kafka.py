@@ -103,6 +103,8 @@ OnAssigned = Callable[[set[TopicPartition]], Awaitable[Positions | None]]
 OnRevoked = Callable[[set[TopicPartition]], Awaitable[None]]
 # Called with the next offset of every partition in the batch, before they are committed.
 Flush = Callable[[Positions], Awaitable[None]]
+# Called with a batch's records before they are delivered one by one.
+Prepare = Callable[[Sequence[InboundRecord]], Awaitable[None]]
 
 
 async def _nothing(*_: object) -> None:
@@ -151,6 +153,7 @@ class BatchConsumer:
         topics: Sequence[str],
         delivery: Delivery,
         flush: Flush = _nothing,
+        prepare: Prepare = _nothing,
         on_assigned: OnAssigned = _nothing,
         on_revoked: OnRevoked = _nothing,
         max_records: int = 2000,
@@ -171,7 +174,7 @@ class BatchConsumer:
         self.name = group_id
         self.delivery = delivery
         self.on_assigned, self.on_revoked = on_assigned, on_revoked
-        self._flush = flush
+        self._flush, self._prepare = flush, prepare
         self._topics = list(topics)
         self._max_records = max_records
         self._task: asyncio.Task[None] | None = None
@@ -239,15 +242,16 @@ class BatchConsumer:
 
     async def _one_batch(self) -> None:
         batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
-        records = [r for part in batches.values() for r in part]
+        records = [inbound(r) for part in batches.values() for r in part]
         if not records:
             return
         handled = {tp: part[-1].offset + 1 for tp, part in batches.items() if part}
         service = self.delivery.service
         async with self.batch_lock:
             with BATCH_SECONDS.labels(service).time():
+                await self._prepare(records)
                 for record in records:
-                    await self.delivery.deliver(inbound(record))
+                    await self.delivery.deliver(record)
                 # Handled records cannot be dead-lettered any more: their effect must be
                 # saved, so any failure here is waited out (and shows as a stall).
                 await until_done(

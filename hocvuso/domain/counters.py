@@ -13,7 +13,7 @@ their events. A learner the book has never been told about is a learner with no 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 PROVINCE_SCOPE = "province"
@@ -57,6 +57,12 @@ def empty_counts() -> Counts:
     return dict.fromkeys(COUNT_FIELDS, 0)
 
 
+# What one new fact adds to a registered learner's scopes (see `_contribution`).
+_ONE_TOPIC = (("topics_completed", 1),)
+_ONE_TOPIC_AND_ALL = (("topics_completed", 1), ("completed_all_topics", 1))
+_ONE_CERTIFICATE = (("certificates", 1),)
+
+
 class CounterBook:
     """Scope counters, and the facts of the learners being counted right now."""
 
@@ -80,17 +86,23 @@ class CounterBook:
         if topic in f.topics:
             return  # a redelivery: the common case, kept cheap
         topics = f.topics | {topic}
-        self._update(
+        self._set(
             learner_id,
-            f,
             LearnerFacts(f.registered, f.category, f.commune, f.unit, topics, f.certified),
         )
+        if f.registered:  # the learner stays where they are: only these counts move
+            done = len(topics) == self._topic_count
+            self._add(self._scopes_of(f), _ONE_TOPIC_AND_ALL if done else _ONE_TOPIC)
 
     def certify(self, learner_id: str) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
-        self._update(
-            learner_id, f, LearnerFacts(f.registered, f.category, f.commune, f.unit, f.topics, True)
+        if f.certified:
+            return
+        self._set(
+            learner_id, LearnerFacts(f.registered, f.category, f.commune, f.unit, f.topics, True)
         )
+        if f.registered:
+            self._add(self._scopes_of(f), _ONE_CERTIFICATE)
 
     def remember(self, learner_id: str, facts: LearnerFacts) -> None:
         """Take back facts kept elsewhere; they are already in the scope counters."""
@@ -114,24 +126,26 @@ class CounterBook:
         self.dirty_learners, self.dirty_scopes = set(), set()
         return learners, scopes
 
+    def _set(self, learner_id: str, facts: LearnerFacts) -> None:
+        self.learners[learner_id] = facts
+        self.dirty_learners.add(learner_id)
+
     def _update(self, learner_id: str, old: LearnerFacts, new: LearnerFacts) -> None:
         if new == old:
             return  # a duplicate or a re-announcement
-        self.learners[learner_id] = new
-        self.dirty_learners.add(learner_id)
+        self._set(learner_id, new)
         before, after = self._scopes_of(old), self._scopes_of(new)
         if before is after:  # the learner stays where they were: add the difference
-            old_counts = self._contribution(old)
             delta = self._contribution(new)
-            for name, value in old_counts.items():
+            for name, value in self._contribution(old).items():
                 delta[name] = delta.get(name, 0) - value
-            self._add(after, delta)
+            self._add(after, [(name, value) for name, value in delta.items() if value])
         else:
-            self._add(before, {name: -value for name, value in self._contribution(old).items()})
-            self._add(after, self._contribution(new))
+            self._add(before, [(name, -value) for name, value in self._contribution(old).items()])
+            self._add(after, list(self._contribution(new).items()))
 
-    def _add(self, scopes: tuple[str, ...], counts: Counts) -> None:
-        changes = [(name, value) for name, value in counts.items() if value]
+    def _add(self, scopes: tuple[str, ...], changes: Sequence[tuple[str, int]]) -> None:
+        """Add non-zero `changes` to every scope in `scopes`."""
         if not changes:
             return
         for scope in scopes:

@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             TOPICS,
             runtime.delivery(counting.handle, group),
             flush=counting.flush,
+            prepare=counting.prepare,
             on_assigned=counting.on_assigned,
             on_revoked=counting.on_revoked,
         )

@@ -23,6 +23,7 @@ from hocvuso.adapters.counting_state import PartitionState
 from hocvuso.adapters.repositories import CounterStore
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook, Counts
+from hocvuso.events.envelope import InboundRecord
 
 TOPICS = (ev.LearnerRegistered.topic, ev.TopicCompleted.topic, ev.CertificateIssued.topic)
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class _Partition:
     book: CounterBook
     offsets: dict[str, int]  # the next offset to read per input topic, as checkpointed
     unpublished: dict[str, Counts] = field(default_factory=dict)
+    # Learners of the batch in hand that are known not to be stored: no lookup for them.
+    unknown: set[str] = field(default_factory=set)
 
     @property
     def upto(self) -> int:
@@ -90,11 +93,26 @@ class Counting:
                 log.warning("stats read model of partition %d not refreshed: %s", index, exc)
             part.state.close()
 
+    async def prepare(self, records: Sequence[InboundRecord]) -> None:
+        """Read the batch's learners that are not in memory in a few queries, rather than
+        one query each as their events come."""
+        keys: dict[int, set[str]] = {}
+        for record in records:
+            if record.key is not None:  # a bad key is the decoder's business
+                keys.setdefault(record.partition, set()).add(record.key.decode(errors="replace"))
+        for index, learner_ids in keys.items():
+            part = self._open(index)
+            missing = learner_ids - part.book.learners.keys()
+            found = part.state.facts_of(missing)
+            for learner_id, facts in found.items():
+                part.book.remember(learner_id, facts)
+            part.unknown = missing - found.keys()
+
     async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
-        book = self._open(partition).book
-        learner_id = event.learner_id
-        if learner_id not in book.learners:
-            facts = self.partitions[partition].state.facts(learner_id)
+        part = self._open(partition)
+        book, learner_id = part.book, event.learner_id
+        if learner_id not in book.learners and learner_id not in part.unknown:
+            facts = part.state.facts(learner_id)
             if facts is not None:
                 book.remember(learner_id, facts)
         _count(book, event)
@@ -116,6 +134,7 @@ class Counting:
                 part.book.dirty_scopes.update(scopes)
                 raise
             part.offsets = offsets
+            part.unknown = set()
             part.unpublished.update(scopes)
             self._trim(part.book)
 
