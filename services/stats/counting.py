@@ -165,11 +165,6 @@ class Counting:
                 log.warning("stats read model not refreshed: %s", exc)
                 await asyncio.sleep(1.0)
 
-    def close(self) -> None:
-        for part in self.partitions.values():
-            part.state.close()
-        self.partitions.clear()
-
 
 def _count(book: CounterBook, event: ev.Event) -> None:
     if isinstance(event, ev.LearnerRegistered):
