@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from hocvuso.adapters.metrics import CONSUMER_LAG, CONSUMER_LAST_PROGRESS, CONSUMER_STALLED
 from hocvuso.events.envelope import InboundRecord
@@ -52,6 +52,18 @@ class ConsumerHealth:
 
     def handled(self, record: InboundRecord) -> None:
         self._next[(record.topic, record.partition)] = record.offset + 1
+        self._last_progress = self._clock()
+
+    def received_batch(self, records: Sequence[InboundRecord]) -> None:
+        for record in records:
+            tp = (record.topic, record.partition)
+            if tp not in self._next:
+                self._next[tp] = record.offset
+            self._seen[tp] = max(self._seen.get(tp, 0), record.offset + 1)
+
+    def handled_batch(self, records: Sequence[InboundRecord]) -> None:
+        for record in records:
+            self._next[(record.topic, record.partition)] = record.offset + 1
         self._last_progress = self._clock()
 
     def forget(self, topic: str, partition: int) -> None:

@@ -11,11 +11,11 @@
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
-from prometheus_client import Counter
+from prometheus_client import metrics
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
@@ -49,20 +49,38 @@ class Delivery:
         self._handler = handler
         self._publisher = publisher
         self._dead_lettered: OrderedDict[str, None] = OrderedDict()
-        self._counters: dict[str, Counter] = {}
+        self._counters: dict[str, metrics.Counter] = {}
 
     async def deliver(self, record: InboundRecord) -> None:
         self.health.received(record)
+        type_name = await self._deliver(record)
+        if type_name is not None:
+            self._consumed(type_name).inc()
+        self.health.handled(record)
+
+    async def deliver_batch(self, records: Sequence[InboundRecord]) -> None:
+        """Deliver records in order, with the bookkeeping done once for all of them."""
+        self.health.received_batch(records)
+        consumed: Counter[str] = Counter()
+        for record in records:
+            type_name = await self._deliver(record)
+            if type_name is not None:
+                consumed[type_name] += 1
+        for type_name, count in consumed.items():
+            self._consumed(type_name).inc(count)
+        self.health.handled_batch(records)
+
+    async def _deliver(self, record: InboundRecord) -> str | None:
+        """Decode, handle, publish; the type of the event handled, None if dead-lettered."""
         try:
             event = decode(record)
         except PoisonRecord as exc:
             await self._dead_letter(record, f"PoisonRecord: {exc}")
-        else:
-            outputs = await self._handle(event, record)
-            if outputs:
-                await until_done(lambda: self._publisher.publish(outputs), "publish results")
-            self._consumed(event.type_name).inc()
-        self.health.handled(record)
+            return None
+        outputs = await self._handle(event, record)
+        if outputs:
+            await until_done(lambda: self._publisher.publish(outputs), "publish results")
+        return event.type_name
 
     async def _handle(self, event: Event, record: InboundRecord) -> Sequence[Event]:
         def handle() -> Awaitable[Sequence[Event]]:
@@ -80,7 +98,7 @@ class Delivery:
             await self._dead_letter(record, f"{type(exc).__name__}: {exc}")
             return ()
 
-    def _consumed(self, type_name: str) -> Counter:
+    def _consumed(self, type_name: str) -> metrics.Counter:
         counter = self._counters.get(type_name)
         if counter is None:
             counter = self._counters[type_name] = EVENTS_CONSUMED.labels(self.service, type_name)

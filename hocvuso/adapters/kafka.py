@@ -250,8 +250,7 @@ class BatchConsumer:
         async with self.batch_lock:
             with BATCH_SECONDS.labels(service).time():
                 await self._prepare(records)
-                for record in records:
-                    await self.delivery.deliver(record)
+                await self.delivery.deliver_batch(records)
                 # Handled records cannot be dead-lettered any more: their effect must be
                 # saved, so any failure here is waited out (and shows as a stall).
                 await until_done(

@@ -143,3 +143,26 @@ def test_the_taxonomy_waits_out_dependencies_and_refuses_what_cannot_succeed(
     error: Exception, transient: bool
 ) -> None:
     assert is_transient(error) is transient
+
+
+def test_a_batch_is_delivered_in_order_with_its_poison_dead_lettered_and_lag_cleared() -> None:
+    bus, handled = Bus(), []
+
+    async def handler(event: ev.Event, partition: int) -> Sequence[ev.Event]:
+        handled.append(event.learner_id)
+        return [completed(event.learner_id, 5)] if event.learner_id == "b" else []
+
+    now = [0.0]
+    d = delivery(handler, bus, clock=lambda: now[0])
+    batch = [record(completed("a", 1), 7), record(None, 8), record(completed("b", 2), 9)]
+    d.health.highwater = lambda topic, partition: 10
+
+    async def run() -> None:
+        now[0] = 50.0  # the batch is handled long after the consumer last made progress
+        await d.deliver_batch(batch)
+
+    asyncio.run(run())
+    assert handled == ["a", "b"]
+    assert [e.learner_id for e in bus.published] == ["b"]
+    assert [origin for origin, _ in bus.dead] == ["hocvuso.grades.v1/0@8"]
+    assert d.health.lag() == 0 and not d.health.stalled()
