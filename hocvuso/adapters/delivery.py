@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from prometheus_client import metrics
@@ -28,6 +29,14 @@ from hocvuso.events.envelope import InboundRecord, PoisonRecord, decode
 log = logging.getLogger(__name__)
 _HANDLE = "handle a record"
 _REMEMBERED = 100_000  # dead-lettered origins kept to refuse a repeat: bounded memory
+
+
+# Entered around the handling of the record at an index of a batch.
+Around = Callable[[int], AbstractContextManager[None]]
+
+
+def _as_is(_: int) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 class BusPublisher(EventPublisher, Protocol):
@@ -53,33 +62,42 @@ class Delivery:
 
     async def deliver(self, record: InboundRecord) -> None:
         self.health.received(record)
-        type_name = await self._deliver(record)
+        results: list[Event] = []
+        type_name = await self._deliver(record, results)
+        if results:
+            await until_done(lambda: self._publisher.publish(results), "publish results")
         if type_name is not None:
             self._consumed(type_name).inc()
         self.health.handled(record)
 
-    async def deliver_batch(self, records: Sequence[InboundRecord]) -> None:
-        """Deliver records in order, with the bookkeeping done once for all of them."""
+    async def deliver_batch(self, records: Sequence[InboundRecord], each: Around = _as_is) -> None:
+        """Deliver records in order, the bookkeeping done once for all of them; their
+        results go out together at the end, acknowledged before this returns (and so
+        before the records' offsets can be committed). `each(i)` is entered around the
+        handling of record i, for a client that wants its own context set."""
         self.health.received_batch(records)
         consumed: Counter[str] = Counter()
-        for record in records:
-            type_name = await self._deliver(record)
+        results: list[Event] = []
+        for index, record in enumerate(records):
+            with each(index):
+                type_name = await self._deliver(record, results)
             if type_name is not None:
                 consumed[type_name] += 1
+        if results:
+            await until_done(lambda: self._publisher.publish(results), "publish results")
         for type_name, count in consumed.items():
             self._consumed(type_name).inc(count)
         self.health.handled_batch(records)
 
-    async def _deliver(self, record: InboundRecord) -> str | None:
-        """Decode, handle, publish; the type of the event handled, None if dead-lettered."""
+    async def _deliver(self, record: InboundRecord, results: list[Event]) -> str | None:
+        """Decode and handle, adding the results to `results`; the type of the event
+        handled, None if the record was dead-lettered."""
         try:
             event = decode(record)
         except PoisonRecord as exc:
             await self._dead_letter(record, f"PoisonRecord: {exc}")
             return None
-        outputs = await self._handle(event, record)
-        if outputs:
-            await until_done(lambda: self._publisher.publish(outputs), "publish results")
+        results += await self._handle(event, record)
         return event.type_name
 
     async def _handle(self, event: Event, record: InboundRecord) -> Sequence[Event]:

@@ -12,7 +12,7 @@ from hocvuso.domain import events as ev
 from hocvuso.domain.certification import CertificationState
 from hocvuso.domain.enrollment import Learner
 from hocvuso.domain.grading import GradingState, Outcome, StartedAttempt
-from hocvuso.domain.progress import Progress
+from hocvuso.domain.progress import AttemptResult, Progress
 from hocvuso.domain.reference import Commune, Unit
 
 
@@ -26,45 +26,79 @@ def learner_from_doc(doc: Mapping[str, Any]) -> Learner:
     return msgspec.convert(doc, Learner)
 
 
-# Faust tables hold bytes: msgspec JSON, readable when someone inspects a changelog topic.
+# Faust tables hold bytes. Grading's state is msgpack with positional fields: it is
+# written for every event of a learner and kept for every learner, so size counts.
 _encoder = msgspec.json.Encoder()
+_packer = msgspec.msgpack.Encoder()
 
 
-class _Graded(msgspec.Struct, frozen=True, tag="graded"):
+class _Attempt(msgspec.Struct, frozen=True, array_like=True):
+    pool: str
+    correct: int
+    total: int
+    passed: bool
+
+
+class _Progress(msgspec.Struct, frozen=True, array_like=True):
+    course_version: str
+    lessons: dict[str, int]
+    attempts: dict[str, _Attempt]
+    certificate_id: str | None
+
+
+class _Started(msgspec.Struct, frozen=True, array_like=True):
+    pool: str
+    question_ids: tuple[str, ...]
+
+
+class _Graded(msgspec.Struct, frozen=True, array_like=True, tag="g"):
     event: ev.AttemptGraded
 
 
-class _Rejected(msgspec.Struct, frozen=True, tag="rejected"):
+class _Rejected(msgspec.Struct, frozen=True, array_like=True, tag="r"):
     event: ev.AttemptRejected
 
 
-class _StoredGrading(msgspec.Struct, frozen=True):
-    """GradingState with each outcome tagged, since a bare union of two event types
+class _StoredGrading(msgspec.Struct, frozen=True, array_like=True):
+    """GradingState with the latest outcome tagged, since a bare union of two event types
     could not be told apart when read back."""
 
-    progress: Progress
-    started: dict[str, StartedAttempt]
-    outcomes: dict[str, _Graded | _Rejected]
+    progress: _Progress
+    started: dict[str, _Started]
+    latest: _Graded | _Rejected | None
+    rejected: dict[str, str]
 
 
-_grading_decoder = msgspec.json.Decoder(_StoredGrading)
+_grading_decoder = msgspec.msgpack.Decoder(_StoredGrading)
 
 
-def _tagged(outcome: Outcome) -> _Graded | _Rejected:
+def _tagged(outcome: Outcome | None) -> _Graded | _Rejected | None:
+    if outcome is None:
+        return None
     if isinstance(outcome, ev.AttemptGraded):
         return _Graded(outcome)
     return _Rejected(outcome)
 
 
 def encode_grading_state(state: GradingState) -> bytes:
-    outcomes = {attempt: _tagged(o) for attempt, o in state.outcomes.items()}
-    return _encoder.encode(_StoredGrading(state.progress, dict(state.started), outcomes))
+    p = state.progress
+    attempts = {k: _Attempt(a.pool, a.correct, a.total, a.passed) for k, a in p.attempts.items()}
+    progress = _Progress(p.course_version, p.lessons, attempts, p.certificate_id)
+    started = {k: _Started(a.pool, a.question_ids) for k, a in state.started.items()}
+    stored = _StoredGrading(progress, started, _tagged(state.latest), dict(state.rejected))
+    return _packer.encode(stored)
 
 
 def decode_grading_state(data: bytes) -> GradingState:
     stored = _grading_decoder.decode(data)
-    outcomes = {attempt: tagged.event for attempt, tagged in stored.outcomes.items()}
-    return GradingState(progress=stored.progress, started=stored.started, outcomes=outcomes)
+    p = stored.progress
+    attempts = {
+        k: AttemptResult(a.pool, a.correct, a.total, a.passed) for k, a in p.attempts.items()
+    }
+    progress = Progress(p.course_version, p.lessons, attempts, p.certificate_id)
+    started = {k: StartedAttempt(a.pool, a.question_ids) for k, a in stored.started.items()}
+    latest = stored.latest.event if stored.latest is not None else None
+    return GradingState(progress, started, latest, stored.rejected)
 
 
 _certification_decoder = msgspec.json.Decoder(CertificationState)

@@ -1,9 +1,19 @@
 """Grading: one learner's state and one incoming event give the next state and the results.
 
-The state holds the progress fold, the attempts that were started (a submission is scored
-against the questions its attempt drew) and the outcome of every attempt already decided.
-A submission seen again re-emits the stored outcome, so a redelivery after a crash never
-loses a result and never grades twice.
+The state is what the rules need and no more, so that it stays well under a kilobyte per
+learner however long they study:
+
+- the progress fold (best percent per lesson, the result of every graded attempt);
+- the attempts started and not decided yet, with the questions they drew (a submission is
+  scored against them), at most `PENDING_KEPT` of them: an attempt abandoned that long ago
+  can no longer be submitted;
+- the latest outcome, whole, and the reasons of the latest `REJECTED_KEPT` rejections.
+
+A submission seen again is answered again and never graded twice: the latest outcome is
+re-emitted as it was; an older graded attempt is re-emitted from its result in the
+progress fold and an older rejection from its reason, both with the same id (the attempt's)
+and a new timestamp. Redelivery happens within seconds of a crash, long before a learner
+could take another attempt, so in practice it is the latest outcome that comes back.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from hocvuso.domain import events as ev
 from hocvuso.domain import progress as facts
@@ -19,6 +30,7 @@ from hocvuso.domain.errors import Unprocessable
 from hocvuso.domain.quiz import score
 
 Outcome = ev.AttemptGraded | ev.AttemptRejected
+T = TypeVar("T")
 
 
 class CannotGrade(Unprocessable):
@@ -31,11 +43,16 @@ class StartedAttempt:
     question_ids: tuple[str, ...]
 
 
+PENDING_KEPT = 8
+REJECTED_KEPT = 8
+
+
 @dataclass(frozen=True, slots=True)
 class GradingState:
     progress: facts.Progress
-    started: Mapping[str, StartedAttempt] = field(default_factory=dict)
-    outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    started: Mapping[str, StartedAttempt] = field(default_factory=dict)  # not decided yet
+    latest: Outcome | None = None
+    rejected: Mapping[str, str] = field(default_factory=dict)  # attempt id → reason
 
 
 def new_state(course_version: str) -> GradingState:
@@ -56,8 +73,22 @@ def grade(
 
 
 def _started(state: GradingState, event: ev.AttemptStarted) -> GradingState:
+    if _decided(state, event.attempt_id):
+        return state  # a start redelivered after its submission was graded
     attempt = StartedAttempt(pool=event.pool, question_ids=tuple(event.question_ids))
-    return replace(state, started={**state.started, event.attempt_id: attempt})
+    started = _last(state.started, event.attempt_id, attempt, PENDING_KEPT)
+    return replace(state, started=started)
+
+
+def _decided(state: GradingState, attempt_id: str) -> bool:
+    return attempt_id in state.progress.attempts or attempt_id in state.rejected
+
+
+def _last(items: Mapping[str, T], key: str, value: T, keep: int) -> dict[str, T]:
+    """`items` with `key` set to `value`, keeping only the `keep` latest keys."""
+    kept = {k: v for k, v in items.items() if k != key}
+    kept[key] = value
+    return dict(list(kept.items())[-keep:])
 
 
 def _lesson(
@@ -77,16 +108,49 @@ def _lesson(
 def _submission(
     catalog: Catalog, state: GradingState | None, event: ev.AttemptSubmitted, now: datetime
 ) -> tuple[GradingState, list[ev.Event]]:
-    if state is None or event.attempt_id not in state.started:
+    if state is None:
         raise CannotGrade(f"submission for unknown attempt {event.attempt_id}")
     course = catalog[state.progress.course_version]
-    known = state.outcomes.get(event.attempt_id)
+    known = _known_outcome(state, course, event, now)
     if known is not None:
         return state, [known, *_quiz_completion(state.progress, course, known, now)]
+    if event.attempt_id not in state.started:
+        raise CannotGrade(f"submission for unknown attempt {event.attempt_id}")
     progress, outcome = _judge(course, state, event, now)
-    outcomes = {**state.outcomes, event.attempt_id: outcome}
+    started = {k: v for k, v in state.started.items() if k != event.attempt_id}
+    rejected = state.rejected
+    if isinstance(outcome, ev.AttemptRejected):
+        rejected = _last(rejected, event.attempt_id, outcome.reason, REJECTED_KEPT)
     out = [outcome, *_quiz_completion(progress, course, outcome, now)]
-    return replace(state, progress=progress, outcomes=outcomes), out
+    decided = GradingState(progress, started, latest=outcome, rejected=rejected)
+    return decided, out
+
+
+def _known_outcome(
+    state: GradingState, course: Course, event: ev.AttemptSubmitted, now: datetime
+) -> Outcome | None:
+    """The outcome of an attempt already decided, for a submission seen again."""
+    attempt_id, learner_id = event.attempt_id, event.learner_id
+    if state.latest is not None and state.latest.attempt_id == attempt_id:
+        return state.latest
+    result = state.progress.attempts.get(attempt_id)
+    if result is not None:
+        return ev.AttemptGraded(
+            learner_id=learner_id,
+            attempt_id=attempt_id,
+            course_version=course.version,
+            pool=result.pool,
+            correct=result.correct,
+            total=result.total,
+            passed=result.passed,
+            graded_at=now,
+        )
+    reason = state.rejected.get(attempt_id)
+    if reason is not None:
+        return ev.AttemptRejected(
+            learner_id=learner_id, attempt_id=attempt_id, reason=reason, rejected_at=now
+        )
+    return None
 
 
 def _judge(

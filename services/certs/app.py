@@ -25,7 +25,7 @@ SERVICE = "certs"
 
 def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signer) -> FaustWorker:
     settings = runtime.settings
-    app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka)
+    app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka, settings.state_dir)
     # Per-learner certification state as bytes (the default codec would re-read it as JSON).
     learners = app.Table("certs-learners", default=None, value_type=bytes)
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)

@@ -22,7 +22,7 @@ SERVICE = "grading"
 
 
 def build_worker(runtime: Runtime, catalog: Catalog) -> FaustWorker:
-    app = make_faust_app(f"hocvuso-{SERVICE}", runtime.settings.kafka)
+    app = make_faust_app(f"hocvuso-{SERVICE}", runtime.settings.kafka, runtime.settings.state_dir)
     # bytes, so the changelog keeps what we encode (the default codec would re-read it as JSON)
     learners = app.Table("grading-learners", default=None, value_type=bytes)
     inputs = raw_topic(app, ev.LessonProgressed.topic, ev.AttemptStarted.topic)

@@ -8,22 +8,28 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pydantic import BaseModel
 
-from hocvuso.settings import DEFAULT_PORTS
+from hocvuso.settings import DEFAULT_PORTS, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 BIN = Path(sys.executable).parent
-KNOWN_ENV = {
-    "HOCVUSO_KAFKA__BOOTSTRAP_SERVERS",
-    "HOCVUSO_KAFKA__LOCAL_BROKER",
-    "HOCVUSO_KAFKA__PARTITIONS",
-    "HOCVUSO_KAFKA__REPLICATION_FACTOR",
-    "HOCVUSO_KAFKA__FETCH_MAX_WAIT_MS",
-    "HOCVUSO_MONGO__URL",
-    "HOCVUSO_HTTP__PORT",
-    "HOCVUSO_CERTS__SIGNING_KEY_FILE",
-}
+
+
+def _setting_names(model: type[BaseModel], prefix: str) -> set[str]:
+    """Every environment variable the settings read, nested fields joined with `__`."""
+    names = set()
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names |= _setting_names(kind, f"{prefix}{name.upper()}__")
+        else:
+            names.add(f"{prefix}{name.upper()}")
+    return names
+
+
+KNOWN_ENV = _setting_names(Settings, "HOCVUSO_")
 
 
 def tool(name: str) -> str:

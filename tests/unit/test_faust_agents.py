@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
-from hocvuso.adapters.faust_app import FaustWorker
+from hocvuso.adapters.faust_app import TAKE_WITHIN_SECONDS, FaustWorker
 from hocvuso.adapters.runtime import Runtime
 from hocvuso.course_files import packaged_catalog
 from hocvuso.domain import events as ev
@@ -46,6 +47,8 @@ def feed(worker: FaustWorker, *items: ev.Event | bytes) -> None:
                     continue
                 record = to_record(item, "/tests")
                 await context.put(value=record.value, key=record.key, headers=record.headers)
+            # The agent takes records in batches: give it the time to take the last one.
+            await asyncio.sleep(TAKE_WITHIN_SECONDS * 20)
 
     asyncio.run(run())
 
@@ -72,9 +75,12 @@ def submitted(attempt: ev.AttemptStarted, right: int) -> ev.AttemptSubmitted:
     )
 
 
-def test_grading_scores_once_answers_a_redelivery_alike_and_dead_letters_poison() -> None:
+def test_grading_scores_once_answers_a_redelivery_alike_and_dead_letters_poison(
+    tmp_path: Path,
+) -> None:
     bus = Bus()
-    worker = grading_worker(Runtime(Settings(), "grading", None, bus), packaged_catalog())  # type: ignore[arg-type]
+    runtime = Runtime(Settings(state_dir=tmp_path), "grading", None, bus)  # type: ignore[arg-type]
+    worker = grading_worker(runtime, packaged_catalog())
     quiz = started("a1", "1")
     feed(worker, quiz, submitted(quiz, 4), b"\xff not an event", submitted(quiz, 4))
     graded = [e for e in bus.published if isinstance(e, ev.AttemptGraded)]
@@ -83,9 +89,9 @@ def test_grading_scores_once_answers_a_redelivery_alike_and_dead_letters_poison(
     assert len(bus.dead) == 1 and bus.dead[0][1].startswith("PoisonRecord:")
 
 
-def test_certs_waits_for_the_name_before_it_signs() -> None:
+def test_certs_waits_for_the_name_before_it_signs(tmp_path: Path) -> None:
     bus, certificates = Bus(), MemoryCertificates()
-    runtime = Runtime(Settings(), "certs", None, bus)  # type: ignore[arg-type]
+    runtime = Runtime(Settings(state_dir=tmp_path), "certs", None, bus)  # type: ignore[arg-type]
     worker = certs_worker(runtime, certificates, Signer(new_key()))
     exam = ev.AttemptGraded(
         learner_id="l1",

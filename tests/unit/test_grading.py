@@ -9,7 +9,7 @@ import pytest
 from hocvuso.domain import events as ev
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.errors import Unprocessable
-from hocvuso.domain.grading import CannotGrade, GradingState, grade
+from hocvuso.domain.grading import PENDING_KEPT, CannotGrade, GradingState, grade
 from hocvuso.domain.quiz import draw_questions
 from tests.unit.course_fixture import tiny_course
 
@@ -168,3 +168,38 @@ def test_the_final_exam_is_graded_once_five_topics_are_done() -> None:
     exam = [o for o in of_type(out, ev.AttemptGraded) if o.pool == "final"]
     assert [(e.correct, e.passed) for e in exam] == [(21, True)]
     assert 0 not in completed(out)  # the exam is no topic
+
+
+def test_an_older_graded_attempt_redelivered_is_answered_from_its_result() -> None:
+    state, first = run([*lessons(1), *attempt("a", "1", 4), *attempt("b", "1", 2)])
+    _, again = run(attempt("a", "1", 4)[1:], state, now=LATER)
+    (graded,) = of_type(again, ev.AttemptGraded)
+    (original,) = [g for g in of_type(first, ev.AttemptGraded) if g.attempt_id == "a"]
+    assert (graded.correct, graded.total, graded.passed) == (4, 5, True)
+    assert graded.identity() == original.identity()  # the same fact to every consumer
+    assert completed(again) == [1]
+
+
+def test_an_older_rejection_redelivered_is_rejected_again_for_the_same_reason() -> None:
+    state, first = run([*attempt("e", "final", 30), *lessons(1), *attempt("a", "1", 5)])
+    _, again = run(attempt("e", "final", 30)[1:], state, now=LATER)
+    assert [r.reason for r in of_type(again, ev.AttemptRejected)] == [
+        r.reason for r in of_type(first, ev.AttemptRejected)
+    ]
+
+
+def test_a_decided_attempt_keeps_no_questions_and_a_late_start_does_not_reopen_it() -> None:
+    events = [*lessons(1), *attempt("a", "1", 5)]
+    state, _ = run(events)
+    assert state is not None and state.started == {}
+    again, out = run(events[-2:-1], state)  # the start, redelivered
+    assert again == state and out == []
+
+
+def test_only_the_latest_open_attempts_are_kept() -> None:
+    starts = [attempt(f"open-{i}", "1", 0)[0] for i in range(PENDING_KEPT + 3)]
+    state, _ = run(starts)
+    assert state is not None
+    assert list(state.started) == [f"open-{i}" for i in range(3, PENDING_KEPT + 3)]
+    with pytest.raises(CannotGrade, match="unknown attempt"):
+        run(attempt("open-0", "1", 0)[1:], state)

@@ -33,9 +33,32 @@ def test_a_grading_state_reads_back_equal() -> None:
 
 
 def test_stored_outcomes_keep_their_kind() -> None:
-    outcomes = decode_grading_state(encode_grading_state(history_state())).outcomes
-    assert isinstance(outcomes["q1"], ev.AttemptGraded)
-    assert isinstance(outcomes["e"], ev.AttemptRejected)
+    rejected = decode_grading_state(encode_grading_state(history_state()))
+    assert isinstance(rejected.latest, ev.AttemptRejected) and rejected.rejected
+    graded, _ = run(attempt("q2", "2", 5), history_state())
+    assert graded is not None
+    assert isinstance(decode_grading_state(encode_grading_state(graded)).latest, ev.AttemptGraded)
+
+
+def test_a_learner_who_took_the_whole_course_is_stored_in_well_under_a_kilobyte() -> None:
+    """Every topic's lessons and quiz (with a failed try each), the exam, attempts left
+    open: what grading keeps for one learner after the course."""
+
+    def uuid_like(name: str) -> str:  # attempt ids are uuids: 36 characters
+        return name.ljust(36, "0")
+
+    events = [
+        e
+        for t in range(1, 6)
+        for name, right in ((f"fail-{t}", 1), (f"pass-{t}", 5))
+        for e in attempt(uuid_like(name), str(t), right)
+    ]
+    learning = [e for t in range(1, 6) for e in lessons(t)]
+    state, _ = run(
+        [*learning, *events, *attempt(uuid_like("exam"), "final", 30), attempt("left", "1", 0)[0]]
+    )
+    assert state is not None
+    assert len(encode_grading_state(state)) < 1024
 
 
 def test_after_a_restart_a_redelivered_submission_gets_the_first_result() -> None:
