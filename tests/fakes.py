@@ -21,6 +21,9 @@ class MemoryLearners:
         doc = self.docs.get(learner_id)
         return None if doc is None else Stored(doc[1], doc[0])
 
+    async def recent(self, learner_id: str) -> Stored | None:
+        return await self.get(learner_id)
+
     async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
         if learner.learner_id in self.docs:
             return False
@@ -28,13 +31,15 @@ class MemoryLearners:
         self.docs[learner.learner_id] = (1, learner, outbox, len(outbox))
         return True
 
-    async def save(self, stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> bool:
+    async def save(
+        self, stored: Stored, learner: Learner, events: Sequence[Outgoing]
+    ) -> Stored | None:
         version, _, outbox, last = self.docs[learner.learner_id]
         if version != stored.version:
-            return False
+            return None
         added = [(last + i, e) for i, e in enumerate(events, start=1)]
         self.docs[learner.learner_id] = (version + 1, learner, outbox + added, last + len(events))
-        return True
+        return Stored(learner, version + 1)
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         self.owners[attempt_id] = learner_id
@@ -50,10 +55,11 @@ class MemoryLearners:
         ]
         return found[:limit]
 
-    async def acknowledge(self, key: str, last_seq: int) -> None:
-        version, learner, outbox, last = self.docs[key]
-        left = [(seq, e) for seq, e in outbox if seq > last_seq]
-        self.docs[key] = (version + 1, learner, left, last)
+    async def acknowledge(self, sent: Sequence[Pending]) -> None:
+        for p in sent:
+            version, learner, outbox, last = self.docs[p.key]
+            left = [(seq, e) for seq, e in outbox if seq > p.last_seq]
+            self.docs[p.key] = (version, learner, left, last)
 
     async def count_pending(self) -> int:
         return sum(1 for _, _, outbox, _ in self.docs.values() if outbox)

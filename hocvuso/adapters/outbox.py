@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.kafka import Publisher
 from hocvuso.adapters.metrics import OUTBOX_PENDING
-from hocvuso.adapters.repositories import OutboxStore, Pending
+from hocvuso.adapters.repositories import OutboxStore
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +61,6 @@ class OutboxRelay:
             ),
             "publish the outbox",
         )
-        for p in pending:
-
-            def acknowledge(p: Pending = p) -> Awaitable[None]:
-                return self._store.acknowledge(p.key, p.last_seq)
-
-            await until_done(acknowledge, "acknowledge the outbox")
+        await until_done(lambda: self._store.acknowledge(pending), "acknowledge the outbox")
         self._pending_estimate = 0
         return len(pending)

@@ -41,13 +41,21 @@ class Pending:
 
 
 class LearnerRepository(Protocol):
-    async def get(self, learner_id: str) -> Stored | None: ...
+    async def get(self, learner_id: str) -> Stored | None:
+        """The learner as stored now."""
+
+    async def recent(self, learner_id: str) -> Stored | None:
+        """The learner, possibly as this process last saw it: good enough to decide a
+        change on, since `save` refuses a stale copy, but not to answer a read."""
 
     async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
         """Store a new learner; False when the id is taken (nothing is written)."""
 
-    async def save(self, stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> bool:
-        """Replace `stored` if nobody changed it since it was read; False otherwise."""
+    async def save(
+        self, stored: Stored, learner: Learner, events: Sequence[Outgoing]
+    ) -> Stored | None:
+        """Replace `stored` if nobody changed it since it was read, returning what is now
+        stored; None otherwise (nothing is written)."""
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         """Remember whose attempt this is (idempotent; an entry may outlive a failed save)."""
@@ -58,8 +66,8 @@ class LearnerRepository(Protocol):
 class OutboxStore(Protocol):
     async def pending(self, limit: int) -> list[Pending]: ...
 
-    async def acknowledge(self, key: str, last_seq: int) -> None:
-        """Forget the events up to `last_seq`: the broker has them."""
+    async def acknowledge(self, sent: Sequence[Pending]) -> None:
+        """Forget each document's events up to its `last_seq`: the broker has them."""
 
     async def count_pending(self) -> int: ...
 

@@ -7,13 +7,14 @@ decisions back into the learner's record.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
 from pymongo import WriteConcern
 
 from hocvuso.adapters.backoff import until_done
+from hocvuso.adapters.batched import Batched, DeferredHealth
+from hocvuso.adapters.delivery import Delivery
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes, with_deadline
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.mongo_learners import MongoLearners
@@ -49,12 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.enrollment = service
         runtime.run_in_background(relay.run, "outbox relay")
 
-        async def record(event: ev.Event, partition: int) -> Sequence[ev.Event]:
-            await service.record(event)
-            return ()
-
+        # A consumed batch's decisions are taken together before its offsets are committed:
+        # one write per learner, not one per decision.
         group = f"hocvuso-{SERVICE}"
-        consumer = BatchConsumer(settings.kafka, group, DECISIONS, runtime.delivery(record, group))
+        health = DeferredHealth(SERVICE, group, settings.kafka.stall_after_seconds)
+        decisions = Batched(service.record, health)
+        delivery = Delivery(SERVICE, decisions.collect, runtime.publisher, health)
+        consumer = BatchConsumer(settings.kafka, group, DECISIONS, delivery, flush=decisions.flush)
         await runtime.start_consumer(consumer)
 
     return http_app(settings, service_lifespan(settings, SERVICE, setup))

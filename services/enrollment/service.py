@@ -3,8 +3,11 @@ together with the events it announces, and wake the relay. No course rule lives 
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from hocvuso.adapters.mongo import ConcurrentUpdate
@@ -12,8 +15,10 @@ from hocvuso.adapters.repositories import LearnerRepository, Outgoing, Stored
 from hocvuso.domain import enrollment as core
 from hocvuso.domain.course import Catalog, Course
 from hocvuso.domain.events import Event
+from hocvuso.domain.progress import RuleViolation
 from hocvuso.events.envelope import event_id
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 Command = Callable[[core.Learner], core.Decision]
 _ATTEMPTS = 20
@@ -107,9 +112,23 @@ class Enrollment:
             raise AttemptNotFound(attempt_id)
         return learner, attempt
 
-    async def record(self, event: Event) -> None:
-        """Take a decision another service published about one of our learners."""
-        await self._change(event.learner_id, lambda it: (core.record(it, event), []))
+    async def record(self, events: Sequence[Event]) -> None:
+        """Take the decisions other services published about our learners: each learner's
+        in one change (one write), the learners concurrently. A decision taken before is
+        taken again without effect, so a redelivered batch changes nothing."""
+        by_learner: dict[str, list[Event]] = {}
+        for event in events:
+            by_learner.setdefault(event.learner_id, []).append(event)
+        await asyncio.gather(*(self._record(k, v) for k, v in by_learner.items()))
+
+    async def _record(self, learner_id: str, events: list[Event]) -> None:
+        def take_all(learner: core.Learner) -> core.Decision:
+            return functools.reduce(core.record, events, learner), []
+
+        try:
+            await self._change(learner_id, take_all)
+        except LearnerNotFound:  # not registered here: nothing of ours to update
+            log.warning("decisions about unknown learner %s ignored", learner_id)
 
     async def _owner(self, attempt_id: str) -> str:
         owner = await self.learners.owner_of_attempt(attempt_id)
@@ -120,19 +139,31 @@ class Enrollment:
     async def _change(self, learner_id: str, command: Command) -> core.Learner:
         """Apply `command` to the stored learner with optimistic concurrency: of two
         concurrent changes, the second is decided again on what the first stored."""
-        for _ in range(_ATTEMPTS):
-            stored = await self.learners.get(learner_id)
+        # The first decision is taken on the copy this process may hold (no round trip);
+        # only a write proves it current, so a refusal or a no-op is decided again on a
+        # fresh read, as is a write that lost the race.
+        read = self.learners.recent
+        for attempt in range(_ATTEMPTS):
+            stored = await read(learner_id)
+            read = self.learners.get
             if stored is None:
                 raise LearnerNotFound(learner_id)
-            learner, events = command(stored.learner)
+            try:
+                learner, events = command(stored.learner)
+            except RuleViolation:
+                if attempt == 0:
+                    continue
+                raise
             if not events and learner == stored.learner:
+                if attempt == 0:
+                    continue
                 return learner
             if await self._save(stored, learner, events):
                 return learner
         raise ConcurrentUpdate(f"learner {learner_id}: too many concurrent changes")
 
     async def _save(self, stored: Stored, learner: core.Learner, events: list[Event]) -> bool:
-        if not await self.learners.save(stored, learner, outgoing(events)):
+        if await self.learners.save(stored, learner, outgoing(events)) is None:
             return False
         if events:
             self._on_stored()

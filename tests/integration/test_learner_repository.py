@@ -110,15 +110,54 @@ def test_the_outbox_keeps_order_and_forgets_only_what_was_acknowledged(
         # A request lands between the relay's read and its acknowledgement.
         stored = await r.get("l1")
         await r.save(stored, learner(lessons={"t1-l1": 3}), [progressed("l1", 3)])
-        await r.acknowledge("l1", pending.last_seq)
+        await r.acknowledge([pending])
         (left,) = await r.pending(10)
         assert [o.event.percent for o in left.events] == [3]
         assert await r.count_pending() == 1
-        await r.acknowledge("l1", left.last_seq)
+        await r.acknowledge([left])
         assert await r.pending(10) == [] and await r.count_pending() == 0
         assert (await r.get("l1")).learner.lessons == {"t1-l1": 3}
 
     run(scenario(repo()))
+
+
+def test_one_acknowledgement_covers_many_documents_and_nothing_sent_comes_back(
+    repo: Callable[[], Any],
+) -> None:
+    async def scenario(r: Any) -> None:
+        for n in range(3):
+            await r.add(learner(f"l{n}"), [progressed(f"l{n}", 1)])
+        await r.recent("l0")  # kept in memory from before the relay's acknowledgement
+        pending = await r.pending(10)
+        await r.save(await r.get("l1"), learner("l1", lessons={"t1-l1": 2}), [progressed("l1", 2)])
+        await r.acknowledge(pending)
+        ((key, percents),) = [
+            (p.key, [o.event.percent for o in p.events]) for p in await r.pending(10)
+        ]
+        assert (key, percents) == ("l1", [2])
+        held = await r.recent("l0")
+        assert await r.save(held, learner("l0", lessons={"t1-l1": 5}), [progressed("l0", 5)])
+        pending = {p.key: [o.event.percent for o in p.events] for p in await r.pending(10)}
+        assert pending == {"l0": [5], "l1": [2]}
+
+    run(scenario(repo()))
+
+
+def test_a_copy_another_instance_made_stale_is_refused_and_read_again(
+    fresh_database: Callable[[], Any],
+) -> None:
+    async def scenario() -> None:
+        concern = WriteConcern(w="majority", j=True)
+        here, there = (MongoLearners(fresh_database(), concern) for _ in range(2))
+        await here.add(learner(), [])
+        mine = await here.recent("l1")
+        await there.save(await there.get("l1"), learner(lessons={"t1-l1": 9}), [])
+        assert await here.recent("l1") == mine, "kept in memory: no round trip"
+        assert await here.save(mine, learner(lessons={"t1-l1": 1}), []) is None
+        fresh = await here.recent("l1")
+        assert fresh is not None and fresh.learner.lessons == {"t1-l1": 9}
+
+    run(scenario())
 
 
 def test_an_attempt_is_found_by_its_id(repo: Callable[[], Any]) -> None:

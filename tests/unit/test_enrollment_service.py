@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from hocvuso.adapters.repositories import Stored
 from hocvuso.domain import enrollment as core
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.progress import RuleViolation
@@ -89,3 +90,34 @@ def test_registering_the_same_id_twice_answers_with_the_first_learner() -> None:
 
     assert asyncio.run(scenario()) == (True, False)
     assert len(asyncio.run(repo.pending(10))[0].events) == 1
+
+
+class StaleMemoryLearners(MemoryLearners):
+    """`recent` answers with a copy taken earlier, as after another instance's write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frozen: dict[str, Stored] = {}
+
+    async def recent(self, learner_id: str) -> Stored | None:
+        return self.frozen.get(learner_id) or await self.get(learner_id)
+
+
+def test_a_refusal_or_a_no_op_on_a_stale_copy_is_decided_again_on_a_fresh_read() -> None:
+    repo = StaleMemoryLearners()
+    enrollment, _ = service(repo)
+
+    async def scenario() -> None:
+        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        await enrollment.register("l1", profile)
+        lesson = tiny_course().topics[0].lessons[0].id
+        await enrollment.report_lesson("l1", lesson, 50)
+        repo.frozen["l1"] = await repo.get("l1")  # type: ignore[assignment]
+        await enrollment.report_lesson("l1", lesson, 80)
+        await enrollment.start_attempt("l1", "1", "a1")  # its first write is refused
+        # The stale copy knows no attempt a1 (a refusal) and a 50 for the lesson (a no-op):
+        # both answers come from the fresh read.
+        assert (await enrollment.submit("a1", {})).status == "submitted"
+        assert (await enrollment.report_lesson("l1", lesson, 50)).lessons[lesson] == 80
+
+    asyncio.run(scenario())

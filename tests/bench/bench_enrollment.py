@@ -1,0 +1,222 @@
+"""One enrollment instance under an open-loop load: lesson progress and answers.
+
+The generator runs in its own process and sends at a constant arrival rate whatever the
+server does; each latency is taken from the time the request was *scheduled*, so a slow
+server is charged for the queue it causes (no coordinated omission). A request that was
+not answered 2xx counts as an error. The whole stack runs as in production (every service,
+Tansu, nx-27017 with majority+journal writes).
+
+    python -m tests.bench.bench_enrollment --kind lesson --rates 600,800,1000 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+from pymongo import AsyncMongoClient, WriteConcern, monitoring
+
+from hocvuso.adapters.mongo_learners import MongoLearners
+from hocvuso.adapters.outbox import OutboxRelay
+from hocvuso.course_files import packaged_catalog
+from hocvuso.devstack import Stack, free_port, running_stack
+from hocvuso.domain.enrollment import MasterData, Profile
+from services.enrollment.service import Enrollment
+
+Work = list[tuple[str, dict[str, Any]]]  # (path, JSON body) per request, in sending order
+BODY = {"full_name": "Bench", "category": "citizen", "commune_code": "21025"}
+
+
+async def _send(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> int:
+    async with session.post(url, json=body) as response:
+        await response.read()
+        return response.status
+
+
+async def _generate(base: str, work: Work, rate: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    connector = aiohttp.TCPConnector(limit=512)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(path: str, body: dict[str, Any], due: float) -> None:
+            try:
+                statuses[await _send(session, base + path, body)] += 1
+            except aiohttp.ClientError:
+                statuses[0] += 1
+            latencies.append(time.perf_counter() - due)
+
+        tasks = []
+        start = time.perf_counter() + 0.1
+        cpu = time.process_time()
+        for i, (path, body) in enumerate(work):
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(path, body, due)))
+        await asyncio.gather(*tasks)
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+    ordered = sorted(latencies)
+    return {
+        "sent": len(work),
+        "errors": {s: n for s, n in statuses.items() if not 200 <= s < 300},
+        "achieved_per_s": round(len(work) / wall, 1),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
+        "generator_cpu_of_one_core": round(cpu / wall, 2),
+    }
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _register(api: httpx.Client, n: int) -> list[str]:
+    return [api.post("/v1/learners", json=BODY).json()["learner_id"] for _ in range(n)]
+
+
+def lesson_work(api: httpx.Client, learners: list[str], n: int) -> Work:
+    """Every report raises a lesson's percent, so every request stores a change."""
+    lessons = [le["id"] for t in api.get("/v1/course").json()["topics"] for le in t["lessons"]]
+    work: Work = []
+    for i in range(n):
+        learner, round_ = learners[i % len(learners)], i // len(learners)
+        lesson = lessons[round_ // 100 % len(lessons)]
+        path = f"/v1/learners/{learner}/lessons/{lesson}/progress"
+        work.append((path, {"percent": round_ % 100 + 1}))
+    return work
+
+
+def answer_work(api: httpx.Client, learners: list[str], n: int) -> Work:
+    """One fresh attempt per answer, started beforehand, spread over the learners."""
+    work: Work = []
+    for i in range(n):
+        attempt = api.post(
+            f"/v1/learners/{learners[i % len(learners)]}/attempts", json={"topic": 1}
+        )
+        started = attempt.json()
+        answers = {q["id"]: 0 for q in started["questions"]}
+        work.append((f"/v1/attempts/{started['attempt_id']}/answers", {"answers": answers}))
+    return work
+
+
+def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: list[str]) -> None:
+    api = httpx.Client(base_url=stack.url("enrollment"), timeout=30)
+    build = lesson_work if kind == "lesson" else answer_work
+    work = build(api, learners, int(rate * seconds))
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(work, f)
+    pid = stack.procs["enrollment"].pid
+    server_cpu, started = _cpu_seconds(pid), time.perf_counter()
+    args = [sys.executable, "-m", "tests.bench.bench_enrollment", "--generate", f.name]
+    args += ["--url", stack.url("enrollment"), "--rates", str(rate)]
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out)
+    result["server_cpu_of_one_core"] = round(
+        (_cpu_seconds(pid) - server_cpu) / (time.perf_counter() - started), 2
+    )
+    print(json.dumps({"kind": kind, "rate": rate, **result}), flush=True)
+    os.unlink(f.name)
+
+
+class _Count(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.commands: Counter[str] = Counter()
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.commands[event.command_name] += 1
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
+
+
+class _NoBroker:
+    async def publish(self, events: Any, ce_ids: Any = ()) -> None: ...
+
+
+async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float]:
+    """MongoDB commands per request, service and relay in process: independent of load."""
+    count = _Count()
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        f"mongodb://127.0.0.1:{port}", event_listeners=[count]
+    )
+    repo = MongoLearners(client["round_trips"], WriteConcern(w="majority", j=True))
+    relay = OutboxRelay(repo, _NoBroker(), "bench")  # type: ignore[arg-type]
+    master = MasterData(communes={"21025"}, units=set())
+    service = Enrollment(repo, packaged_catalog(), master)
+    ids = [f"l{i}" for i in range(learners)]
+    for learner_id in ids:
+        await service.register(
+            learner_id, Profile(full_name="B", category="citizen", commune_code="21025")
+        )
+    lesson = service.catalog.in_force_at(datetime.now(UTC)).topics[0].lessons[0].id
+    attempts = [await service.start_attempt(i, "1", f"{i}-{n}") for n in range(rounds) for i in ids]
+    await relay.relay_once()
+    figures = {}
+    for kind in ("lesson", "answer"):
+        count.commands.clear()
+        for n in range(rounds):
+            for i, learner_id in enumerate(ids):
+                if kind == "lesson":
+                    await service.report_lesson(learner_id, lesson, n + 1)
+                else:
+                    await service.submit(attempts[n * learners + i][1].attempt_id, {})
+            while await relay.relay_once():
+                pass
+        figures[kind] = round(sum(count.commands.values()) / (rounds * learners), 2)
+        figures[f"{kind}_commands"] = dict(count.commands)  # type: ignore[assignment]
+    await client.close()
+    return figures
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--kind", choices=("lesson", "answer"), default="lesson")
+    p.add_argument("--rates", default="600,800,1000")
+    p.add_argument("--seconds", type=float, default=10)
+    p.add_argument("--learners", type=int, default=1000)
+    p.add_argument("--round-trips", action="store_true", help="count MongoDB commands only")
+    p.add_argument("--generate", help=argparse.SUPPRESS)  # the generator process's work file
+    p.add_argument("--url", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    rates = [float(r) for r in args.rates.split(",")]
+    if args.generate:
+        work = [(path, body) for path, body in json.loads(Path(args.generate).read_text())]
+        print(json.dumps(asyncio.run(_generate(args.url, work, rates[0]))))
+        return
+    if args.round_trips:
+        with tempfile.TemporaryDirectory() as tmp:
+            stack = Stack(Path(tmp))
+            stack.mongo_port = free_port()
+            stack.start_database()
+            try:
+                print(json.dumps(asyncio.run(_round_trips(stack.mongo_port, 200, 3))))
+            finally:
+                stack.stop()
+        return
+    with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
+        learners = _register(
+            httpx.Client(base_url=stack.url("enrollment"), timeout=30), args.learners
+        )
+        for rate in rates:
+            run_rate(stack, args.kind, rate, args.seconds, learners)
+            time.sleep(2)  # let the relay and consumers drain before the next rate
+
+
+if __name__ == "__main__":
+    main()
