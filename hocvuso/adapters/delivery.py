@@ -74,7 +74,8 @@ class Delivery:
         """Deliver records in order, the bookkeeping done once for all of them; their
         results go out together at the end, acknowledged before this returns (and so
         before the records' offsets can be committed). `each(i)` is entered around the
-        handling of record i, for a client that wants its own context set."""
+        handling of record i, for a client that wants its own context set. The caller
+        marks the records handled (`health.handled_batch`) once their effect is kept."""
         self.health.received_batch(records)
         consumed: Counter[str] = Counter()
         results: list[Event] = []
@@ -87,7 +88,6 @@ class Delivery:
             await until_done(lambda: self._publisher.publish(results), "publish results")
         for type_name, count in consumed.items():
             self._consumed(type_name).inc(count)
-        self.health.handled_batch(records)
 
     async def _deliver(self, record: InboundRecord, results: list[Event]) -> str | None:
         """Decode and handle, adding the results to `results`; the type of the event

@@ -111,7 +111,9 @@ async def consume(stream: StreamT[bytes], delivery: Delivery) -> None:
     """
     taking = cast(Stream[bytes], stream)  # `take_events` is missing from faust's StreamT
     async for events in taking.take_events(TAKE_RECORDS, within=TAKE_WITHIN_SECONDS):
-        await delivery.deliver_batch([inbound(e) for e in events], each=_current(events))
+        records = [inbound(e) for e in events]
+        await delivery.deliver_batch(records, each=_current(events))
+        delivery.health.handled_batch(records)
 
 
 def _current(events: Sequence[EventT[bytes]]) -> Around:

@@ -256,6 +256,8 @@ class BatchConsumer:
                 await until_done(
                     lambda: self._flush(handled), f"{service}: save the batch", retry_if=always
                 )
+            # Only now is the batch's effect kept: a flush waiting out an outage is a stall.
+            self.delivery.health.handled_batch(records)
             await self._commit(handled)
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:

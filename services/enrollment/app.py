@@ -13,8 +13,7 @@ from fastapi import FastAPI
 from pymongo import WriteConcern
 
 from hocvuso.adapters.backoff import until_done
-from hocvuso.adapters.batched import Batched, DeferredHealth
-from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.batched import Batched
 from hocvuso.adapters.http import add_error_handlers, add_operational_routes, with_deadline
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.mongo_learners import MongoLearners
@@ -53,9 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A consumed batch's decisions are taken together before its offsets are committed:
         # one write per learner, not one per decision.
         group = f"hocvuso-{SERVICE}"
-        health = DeferredHealth(SERVICE, group, settings.kafka.stall_after_seconds)
-        decisions = Batched(service.record, health)
-        delivery = Delivery(SERVICE, decisions.collect, runtime.publisher, health)
+        decisions = Batched(service.record)
+        delivery = runtime.delivery(decisions.collect, group)
         consumer = BatchConsumer(settings.kafka, group, DECISIONS, delivery, flush=decisions.flush)
         await runtime.start_consumer(consumer)
 

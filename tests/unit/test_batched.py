@@ -1,4 +1,4 @@
-"""A batched consumer: collected records count as handled only once their flush stored them."""
+"""A batched consumer's handler: records collected, applied together by the flush, once."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from hocvuso.adapters.batched import Batched, DeferredHealth
-from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.batched import Batched
 from hocvuso.domain import events as ev
-from tests.unit.test_delivery import Bus, completed, record
+from tests.unit.test_delivery import completed
 
 
-def test_a_failed_flush_keeps_the_batch_and_its_lag_and_a_retry_settles_both() -> None:
+def test_a_failed_flush_keeps_the_batch_and_a_retry_applies_it_once() -> None:
     applied: list[list[ev.Event]] = []
     down = [True]
 
@@ -23,20 +22,16 @@ def test_a_failed_flush_keeps_the_batch_and_its_lag_and_a_retry_settles_both() -
         applied.append(list(events))
 
     async def scenario() -> None:
-        health = DeferredHealth("tests", "batched", 30)
-        batched = Batched(apply, health)
-        delivery = Delivery("tests", batched.collect, Bus(), health)
-        for offset, topic in enumerate((1, 2)):
-            await delivery.deliver(record(completed("a", topic), offset))
-        assert health.lag() == 2, "collected is not yet handled"
+        batched = Batched(apply)
+        for topic in (1, 2):
+            assert await batched.collect(completed("a", topic), 0) == ()
         with pytest.raises(ConnectionError):
-            await batched.flush()
-        assert health.lag() == 2 and applied == []
+            await batched.flush({})
+        assert applied == []
         down[0] = False
-        await batched.flush()
-        assert health.lag() == 0
+        await batched.flush({})
         assert applied == [[completed("a", 1), completed("a", 2)]]
-        await batched.flush()
+        await batched.flush({})
         assert applied[-1] == [], "a flush applies each collected event once"
 
     asyncio.run(scenario())

@@ -145,7 +145,7 @@ def test_the_taxonomy_waits_out_dependencies_and_refuses_what_cannot_succeed(
     assert is_transient(error) is transient
 
 
-def test_a_batch_is_delivered_in_order_with_its_poison_dead_lettered_and_lag_cleared() -> None:
+def test_a_batch_is_delivered_in_order_and_counts_as_handled_only_when_its_owner_says() -> None:
     bus, handled = Bus(), []
 
     async def handler(event: ev.Event, partition: int) -> Sequence[ev.Event]:
@@ -158,11 +158,14 @@ def test_a_batch_is_delivered_in_order_with_its_poison_dead_lettered_and_lag_cle
     d.health.highwater = lambda topic, partition: 10
 
     async def run() -> None:
-        now[0] = 50.0  # the batch is handled long after the consumer last made progress
+        now[0] = 50.0  # long after the consumer last made progress
         await d.deliver_batch(batch)
 
     asyncio.run(run())
     assert handled == ["a", "b"]
     assert [e.learner_id for e in bus.published] == ["b"]
     assert [origin for origin, _ in bus.dead] == ["hocvuso.grades.v1/0@8"]
+    # Not kept yet (a flush may still be waiting out the database): lag, and a stall.
+    assert d.health.lag() == 3 and d.health.stalled()
+    d.health.handled_batch(batch)
     assert d.health.lag() == 0 and not d.health.stalled()
