@@ -98,26 +98,49 @@ def step_line(kind: str, rate: float, o: Outcome) -> str:
     )
 
 
+Make = Callable[[int], list[Request]]
+Keep = Callable[[Outcome], None]
+REFINEMENTS = 2  # halvings of the gap between the last passing and the first failing rate
+
+
 def search(
-    stack: Stack,
-    kind: str,
-    sizes: Sizes,
-    make: Callable[[int], list[Request]],
-    keep: Callable[[Outcome], None] = lambda _: None,
+    stack: Stack, kind: str, sizes: Sizes, make: Make, keep: Keep = lambda _: None
 ) -> tuple[float, list[dict[str, Any]]]:
-    """Step the rate up until a step fails; the highest passing rate is the capacity."""
-    best, steps = 0.0, []
+    """Step the rate up until a step fails, then narrow the gap between the last passing
+    and the failing rate by bisection; the highest passing rate is the capacity."""
+    best, failed, steps = 0.0, 0.0, list[dict[str, Any]]()
     for rate in sizes.rates:
-        requests = make(int(rate * sizes.step_seconds))
-        outcome = loadgen.run(Plan(stack.url("enrollment"), requests, rate=rate, keep_bodies=True))
-        say(step_line(kind, rate, outcome))
-        steps.append(_step_record(kind, rate, outcome))
-        keep(outcome)
-        wait_idle(stack, ["grading", "enrollment"], timeout=60)  # let the backlog clear
-        if not passes(outcome, rate):
+        if not _step(stack, kind, rate, sizes, make, keep, steps):
+            failed = rate
             break
         best = rate
+    for _ in range(REFINEMENTS if failed else 0):
+        rate = round((best + failed) / 2 / 10) * 10  # rates in tens are plenty
+        if rate in (best, failed):
+            break
+        if _step(stack, kind, rate, sizes, make, keep, steps):
+            best = rate
+        else:
+            failed = rate
     return best, steps
+
+
+def _step(
+    stack: Stack,
+    kind: str,
+    rate: float,
+    sizes: Sizes,
+    make: Make,
+    keep: Keep,
+    steps: list[dict[str, Any]],
+) -> bool:
+    requests = make(int(rate * sizes.step_seconds))
+    outcome = loadgen.run(Plan(stack.url("enrollment"), requests, rate=rate, keep_bodies=True))
+    say(step_line(kind, rate, outcome))
+    steps.append(_step_record(kind, rate, outcome))
+    keep(outcome)
+    wait_idle(stack, ["grading", "enrollment"], timeout=60)  # let the backlog clear
+    return passes(outcome, rate)
 
 
 def _step_record(kind: str, rate: float, o: Outcome) -> dict[str, Any]:

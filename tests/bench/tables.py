@@ -52,6 +52,10 @@ def _num(value: Any, digits: int = 0) -> str:
     return f"{value:.2g}"  # a small ratio keeps two significant digits
 
 
+def _ratio(value: Any) -> str:
+    return "—" if value is None else f"{value:.2g}"
+
+
 def _table(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     lines += [
@@ -65,7 +69,7 @@ def _headline(doc: dict[str, Any], targets: Iterable[TargetLike]) -> str:
         (
             t.label,
             f"`{t.key}`",
-            _num(doc.get(t.key), 3 if "ratio" in t.key else 0),
+            _ratio(doc.get(t.key)) if "ratio" in t.key else _num(doc.get(t.key)),
             t.wanted,
             doc["targets"].get(t.key, ""),
         )
@@ -89,7 +93,7 @@ def _streams(doc: dict[str, Any]) -> str:
         (
             "stats, seeded mix until the province counters are final",
             _num(doc.get("stats_events_per_s")),
-            _num(doc.get("stats_ratio_to_raw"), 3),
+            _ratio(doc.get("stats_ratio_to_raw")),
         ),
         (
             "raw aiokafka read of the attempts topic",
@@ -99,7 +103,7 @@ def _streams(doc: dict[str, Any]) -> str:
         (
             "grading, starts + submissions until every result is published",
             _num(doc.get("grading_events_per_s")),
-            _num(doc.get("grading_ratio_to_raw"), 4),
+            _ratio(doc.get("grading_ratio_to_raw")),
         ),
     ]
     return (
@@ -118,6 +122,10 @@ def _streams(doc: dict[str, Any]) -> str:
         "verdict (graded or rejected: a learner who failed a quiz may not sit the exam) is on "
         "the grades topic; verdicts as the generator expected: "
         f"{_num(doc.get('grading_outcomes_as_expected'))}.\n\n"
+        "The other three services consume the same records meanwhile, as in production; "
+        "enrollment never registered these learners (they went straight onto Kafka), so it "
+        "looks each grade or certificate up and dead-letters it instead of recording it: a "
+        "database read and a send per record either way.\n\n"
         f"Stats latency: registrations produced at {_num(doc.get('stats_e2e_rate_per_s'))}/s, "
         "a 1-in-20 sample visible once the province learner count reached it (polled every "
         f"20 ms): p50 {_num(doc.get('stats_e2e_p50_ms'))} ms, p99 "
@@ -207,8 +215,10 @@ def _memory(doc: dict[str, Any]) -> str:
     return (
         "## Resident memory\n\n"
         "Learners' state built by producing a registration and a lesson report per learner "
-        "straight onto Kafka; RSS (`VmRSS` of each service process) once every service "
-        "had consumed them. Per 100k learners: growth from the first to the last point.\n\n"
+        "straight onto Kafka (the smallest state a learner has: stats and certs hold the "
+        "registration, grading one lesson's progress; attempts would add to grading's), "
+        "then RSS (`VmRSS` of each service process) once every service had consumed them. "
+        "Per 100k learners: growth from the first to the last point.\n\n"
         + _table(("learners", *(f"{s} MB" for s in services)), rows)
         + "\n"
         + _table(("", *services), [("MB per 100k learners", *per)])
@@ -239,8 +249,13 @@ def _restart(doc: dict[str, Any]) -> str:
 
 def _sizes(doc: dict[str, Any]) -> str:
     sizes = doc["sizes"]
+    note = {
+        "quick": "Quick mode: small sizes that prove the harness works; not figures to quote.",
+        "standard": "The sizes the Speed issue asks for (`make bench`).",
+        "full": "Full mode: adds 1 million learners and restart-to-caught-up.",
+    }.get(sizes["name"], "")
     return (
-        "## Sizes of this run\n\n```\n"
+        f"## Sizes of this run\n\n{note}\n\n```\n"
         + "\n".join(f"{k}: {v}" for k, v in sizes.items())
         + "\n```\n"
     )
