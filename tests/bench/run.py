@@ -68,22 +68,38 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = MODES["quick" if args.quick else "full" if args.full else "standard"]
     began, results = time.monotonic(), dict[str, Any]()
-    for name in args.only or list(PHASES):
+    phases = args.only or list(PHASES)
+    command = " ".join(["python", "-m", "tests.bench", *(sys.argv[1:] if argv is None else argv)])
+    for n, name in enumerate(phases):
         say(f"== {name} ({sizes.name}) ==")
         try:
             results |= _merge(results, PHASES[name](sizes))
         except Exception as exc:  # one broken phase must not cost the others' figures
             say(f"[{name}] failed: {type(exc).__name__}: {exc}")
             results["did_not_finish"] = [*results.get("did_not_finish", []), f"{name}: {exc}"]
+        # Written after every phase: a run stopped halfway still leaves what it measured.
+        _write(args.out, sizes, results, (began, command), phases[n + 1 :])
+    return 0
+
+
+def _write(
+    folder: Path,
+    sizes: Sizes,
+    results: dict[str, Any],
+    started: tuple[float, str],
+    left: list[str],
+) -> None:
+    """`started`: when and with what command the run began."""
+    began, command = started
     run = {
         "mode": sizes.name,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": " ".join(["python", "-m", "tests.bench", *(argv or sys.argv[1:])]),
+        "command": command,
         "seconds": round(time.monotonic() - began),
+        **({"phases_not_run_yet": left} if left else {}),
     }
-    json_path, md_path = report.write(args.out, run, sizes, results)
+    json_path, md_path = report.write(folder, run, sizes, results)
     say(f"wrote {json_path} and {md_path} after {run['seconds']} s")
-    return 0
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

@@ -81,10 +81,19 @@ def _headline(doc: dict[str, Any], targets: Iterable[TargetLike]) -> str:
 
 
 def _unfinished(doc: dict[str, Any]) -> str:
-    left = doc.get("did_not_finish")
-    if not left:
-        return ""
-    return "**Did not finish in time:** " + "; ".join(left) + "\n"
+    notes = []
+    if doc.get("did_not_finish"):
+        notes.append("**Did not finish in time:** " + "; ".join(doc["did_not_finish"]) + ".")
+    if "grading_ratio_to_raw_at_least" in doc:
+        notes.append(
+            f"Grading decided only part of the mix in time: at least "
+            f"{_num(doc['grading_submissions_per_s_at_least'])} submissions/s, a ratio of at "
+            f"least {_ratio(doc['grading_ratio_to_raw_at_least'])} and at most "
+            f"{_ratio(doc['grading_ratio_to_raw_at_most'])} to the raw read."
+        )
+    if doc["run"].get("phases_not_run_yet"):
+        notes.append("**Partial:** not run yet: " + ", ".join(doc["run"]["phases_not_run_yet"]))
+    return "\n\n".join(notes) + "\n" if notes else ""
 
 
 def _streams(doc: dict[str, Any]) -> str:
