@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench schemas clean
+.PHONY: run test lint bench bench-full schemas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,10 @@ schemas: $(STAMP)
 clean:
 	rm -rf $(VENV) .run .pytest_cache .mypy_cache
 
+# The real services on Tansu and nx-27017; writes docs/PERFORMANCE.md and docs/performance.json.
 bench: $(STAMP)
-	$(PY) -m tests.bench.bench_pipeline
-	$(PY) -m tests.bench.bench_latency
-	$(PY) -m tests.bench.bench_restart
+	$(PY) -m tests.bench
+
+# Adds 1 million learners and restart-to-caught-up (up to an hour; not for CI).
+bench-full: $(STAMP)
+	$(PY) -m tests.bench --full
