@@ -50,7 +50,7 @@ def make_faust_app(app_id: str, settings: KafkaSettings, state_dir: Path) -> fau
         broker=f"kafka://{settings.bootstrap_servers}",
         web_enabled=False,
         # Tables on local disk (RocksDB): a restart reads only the changelog written since
-        # its last run, and memory does not grow with the number of learners (ADR 0011).
+        # its last run, and memory does not grow with the number of learners (ADR 0010).
         store="rocksdb://",
         datadir=str(datadir / "{conf.id}"),
         topic_partitions=settings.partitions,
