@@ -45,15 +45,6 @@ class ConsumerHealth:
             lambda: self._last_progress + self._wall_offset
         )
 
-    def received(self, record: InboundRecord) -> None:
-        tp = (record.topic, record.partition)
-        self._next.setdefault(tp, record.offset)
-        self._seen[tp] = max(self._seen.get(tp, 0), record.offset + 1)
-
-    def handled(self, record: InboundRecord) -> None:
-        self._next[(record.topic, record.partition)] = record.offset + 1
-        self._last_progress = self._clock()
-
     def received_batch(self, records: Sequence[InboundRecord]) -> None:
         for record in records:
             tp = (record.topic, record.partition)

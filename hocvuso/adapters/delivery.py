@@ -61,14 +61,9 @@ class Delivery:
         self._counters: dict[str, metrics.Counter] = {}
 
     async def deliver(self, record: InboundRecord) -> None:
-        self.health.received(record)
-        results: list[Event] = []
-        type_name = await self._deliver(record, results)
-        if results:
-            await until_done(lambda: self._publisher.publish(results), "publish results")
-        if type_name is not None:
-            self._consumed(type_name).inc()
-        self.health.handled(record)
+        """One record, its effect kept once this returns: a batch of one."""
+        await self.deliver_batch([record])
+        self.health.handled_batch([record])
 
     async def deliver_batch(self, records: Sequence[InboundRecord], each: Around = _as_is) -> None:
         """Deliver records in order, the bookkeeping done once for all of them; their

@@ -109,16 +109,15 @@ def test_a_consumer_with_lag_and_no_progress_for_the_stall_time_is_stalled() -> 
     now = [0.0]
     health = ConsumerHealth("tests", "stall", stall_after=30, clock=lambda: now[0])
     first, second = record(completed("a", 1), 10), record(completed("a", 2), 11)
-    health.received(first)
-    health.received(second)
-    health.handled(first)
+    health.received_batch([first, second])
+    health.handled_batch([first])
     now[0] = 29.0
     assert health.lag() == 1 and not health.stalled()
     now[0] = 31.0
     assert health.stalled()
     health.highwater = lambda topic, partition: 20  # the broker holds more than we fetched
     assert health.lag() == 9
-    health.handled(second)
+    health.handled_batch([second])
     assert not health.stalled(), "progress clears the stall"
     health.highwater = lambda topic, partition: 12
     now[0] = 100.0
