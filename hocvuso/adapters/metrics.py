@@ -20,6 +20,11 @@ TRANSIENT_FAILURES = Counter(
     "Failures of a dependency that were waited out and retried, by what was being done",
     ["operation"],
 )
+IGNORED_DECISIONS = Counter(
+    "hocvuso_ignored_decisions_total",
+    "Decisions another service published about a learner this service does not know",
+    ["service"],
+)
 REJECTED_COMMANDS = Counter(
     "hocvuso_rejected_commands_total", "Requests refused by a course rule", ["service", "rule"]
 )

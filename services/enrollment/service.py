@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from hocvuso.adapters.metrics import IGNORED_DECISIONS
 from hocvuso.adapters.mongo import ConcurrentUpdate
 from hocvuso.adapters.repositories import LearnerRepository, Outgoing, Stored
 from hocvuso.domain import enrollment as core
@@ -128,6 +129,7 @@ class Enrollment:
         try:
             await self._change(learner_id, take_all)
         except LearnerNotFound:  # not registered here: nothing of ours to update
+            IGNORED_DECISIONS.labels("enrollment").inc(len(events))
             log.warning("decisions about unknown learner %s ignored", learner_id)
 
     async def _owner(self, attempt_id: str) -> str:

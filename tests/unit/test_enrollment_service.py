@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from hocvuso.adapters.metrics import IGNORED_DECISIONS
 from hocvuso.adapters.repositories import Stored
 from hocvuso.domain import enrollment as core
+from hocvuso.domain import events as ev
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.progress import RuleViolation
 from services.enrollment.service import Enrollment
@@ -121,3 +123,23 @@ def test_a_refusal_or_a_no_op_on_a_stale_copy_is_decided_again_on_a_fresh_read()
         assert (await enrollment.report_lesson("l1", lesson, 50)).lessons[lesson] == 80
 
     asyncio.run(scenario())
+
+
+def test_decisions_about_an_unknown_learner_are_counted_not_applied() -> None:
+    repo = MemoryLearners()
+    enrollment, wakes = service(repo)
+    ignored = IGNORED_DECISIONS.labels("enrollment")
+    before = ignored._value.get()
+    graded = ev.AttemptGraded(
+        learner_id="nobody",
+        attempt_id="a",
+        course_version="t1",
+        pool="1",
+        correct=5,
+        total=5,
+        passed=True,
+        graded_at=NOW,
+    )
+    asyncio.run(enrollment.record([graded, graded]))
+    assert ignored._value.get() == before + 2
+    assert repo.docs == {} and wakes == []
