@@ -65,12 +65,7 @@ class PartitionState:
         self._db.executescript(_SCHEMA)
 
     def facts(self, learner_id: str) -> LearnerFacts | None:
-        row = self._db.execute(
-            "SELECT registered, category, commune, unit, topics, certified "
-            "FROM learners WHERE id = ?",
-            (learner_id,),
-        ).fetchone()
-        return None if row is None else _facts(row)
+        return self.facts_of((learner_id,)).get(learner_id)
 
     def facts_of(self, learner_ids: Collection[str]) -> dict[str, LearnerFacts]:
         """The stored facts of those of these learners that are stored, in few queries."""

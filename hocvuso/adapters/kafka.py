@@ -103,7 +103,7 @@ OnAssigned = Callable[[set[TopicPartition]], Awaitable[Positions | None]]
 OnRevoked = Callable[[set[TopicPartition]], Awaitable[None]]
 # Called with the next offset of every partition in the batch, before they are committed.
 Flush = Callable[[Positions], Awaitable[None]]
-# Called with a batch's records before they are delivered one by one.
+# Called with a batch's records before they are delivered (to read ahead what they need).
 Prepare = Callable[[Sequence[InboundRecord]], Awaitable[None]]
 
 
