@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pymongo
 from aiokafka.errors import KafkaError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hocvuso.adapters.failures import Unavailable, is_transient
 from hocvuso.domain.progress import RuleViolation
 
+if TYPE_CHECKING:
+    from hocvuso.adapters.runtime import Lifespan
+
 log = logging.getLogger(__name__)
+# FastAPI's built-in OpenTelemetry asks the global providers (reading the environment) on
+# every request, a thirtieth of enrollment's CPU (measured); our metrics are Prometheus'.
+_NO_TELEMETRY = TelemetryConfig(tracing=False, metrics=False, logs=False, operation_spans=False)
+
+
+def service_app(title: str, lifespan: Lifespan, description: str = "") -> FastAPI:
+    """A service's FastAPI app with the shell they all share: error bodies, health,
+    readiness and metrics."""
+    app = FastAPI(
+        title=title,
+        version="1",
+        description=description,
+        lifespan=lifespan,
+        telemetry=_NO_TELEMETRY,
+    )
+    add_error_handlers(app)
+    add_operational_routes(app)
+    return app
 
 
 def add_operational_routes(app: FastAPI) -> None:
@@ -58,13 +80,23 @@ def add_operational_routes(app: FastAPI) -> None:
 
 def with_deadline(app: FastAPI, seconds: float) -> None:
     """Bound every database operation a request makes (pymongo's client-side timeout)."""
+    app.add_middleware(_Deadline, seconds=seconds)
 
-    @app.middleware("http")
-    async def deadline(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        with pymongo.timeout(seconds):
-            return await call_next(request)
+
+class _Deadline:
+    """A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` runs every request in a
+    task group of its own with memory streams, a sixth of enrollment's CPU (measured)."""
+
+    def __init__(self, app: ASGIApp, seconds: float) -> None:
+        self._app = app
+        self._seconds = seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        with pymongo.timeout(self._seconds):  # a context variable: this task only
+            await self._app(scope, receive, send)
 
 
 def problem(status: int, title: str, detail: object, **extra: object) -> JSONResponse:

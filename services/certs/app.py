@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from faust.types import StreamT
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
-from hocvuso.adapters.http import add_error_handlers, add_operational_routes
+from hocvuso.adapters.http import service_app
 from hocvuso.adapters.mappers import decode_certification_state, encode_certification_state
 from hocvuso.adapters.mongo_certificates import MongoCertificates
 from hocvuso.adapters.repositories import CertificateStore
@@ -66,14 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.certificates = certificates
         await runtime.start_consumer(build_worker(runtime, certificates, signer))
 
-    app = FastAPI(
-        title="hocvuso certs",
-        version="1",
-        description="Electronic certificates, signed with Ed25519 (JWS, alg EdDSA).",
-        lifespan=service_lifespan(settings, SERVICE, setup),
+    app = service_app(
+        "hocvuso certs",
+        service_lifespan(settings, SERVICE, setup),
+        "Electronic certificates, signed with Ed25519 (JWS, alg EdDSA).",
     )
-    add_error_handlers(app)
-    add_operational_routes(app)
     app.state.signer = signer
     app.include_router(router)
     return app

@@ -14,7 +14,7 @@ from pymongo import WriteConcern
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.batched import Batched
-from hocvuso.adapters.http import add_error_handlers, add_operational_routes, with_deadline
+from hocvuso.adapters.http import service_app, with_deadline
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
@@ -38,7 +38,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The operator's options as configured; WriteConcern checks their names and values.
         options: dict[str, Any] = settings.mongo.write_concern
         concern = WriteConcern(**options)
-        learners = MongoLearners(runtime.database(), concern)
+        learners = MongoLearners(
+            runtime.database(), concern, timeout_seconds=settings.http.request_timeout_seconds
+        )
         await until_done(learners.create_indexes, "create indexes")
         reference = await until_done(
             lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
@@ -63,15 +65,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
     """The HTTP side alone; the lifespan puts an `Enrollment` in `app.state.enrollment`
     (tests run it in-process over the in-memory repository)."""
-    app = FastAPI(
-        title="hocvuso enrollment",
-        version="1",
-        description="Learners register, study lessons, take quizzes and the final exam.",
-        lifespan=lifespan,
+    app = service_app(
+        "hocvuso enrollment",
+        lifespan,
+        "Learners register, study lessons, take quizzes and the final exam.",
     )
-    add_error_handlers(app)
     add_refusals(app)
-    add_operational_routes(app)
     app.include_router(router)
     with_deadline(app, settings.http.request_timeout_seconds)
     return app

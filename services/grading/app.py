@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from faust.types import StreamT
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
-from hocvuso.adapters.http import add_error_handlers, add_operational_routes
+from hocvuso.adapters.http import service_app
 from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
 from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.course_files import packaged_catalog
@@ -52,7 +52,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.start_consumer(build_worker(runtime, packaged_catalog()))
 
     lifespan = service_lifespan(settings, SERVICE, setup, consumes_only=True)
-    app = FastAPI(title="hocvuso grading", version="1", lifespan=lifespan)
-    add_error_handlers(app)
-    add_operational_routes(app)
-    return app
+    return service_app("hocvuso grading", lifespan)

@@ -5,10 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hocvuso.adapters.backoff import until_done
-from hocvuso.adapters.http import (
-    add_error_handlers,
-    add_operational_routes,
-)
+from hocvuso.adapters.http import service_app
 from hocvuso.adapters.kafka import BatchConsumer
 from hocvuso.adapters.mongo_counters import MongoCounters
 from hocvuso.adapters.reference_cache import load_reference_data
@@ -51,11 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.run_in_background(lambda: counting.publish_forever(interval), "stats read model")
         app.state.store, app.state.reference = store, reference
 
-    app = FastAPI(
-        title="hocvuso stats", version="1", lifespan=service_lifespan(settings, SERVICE, setup)
-    )
-    add_error_handlers(app)
-    add_operational_routes(app)
-
+    app = service_app("hocvuso stats", service_lifespan(settings, SERVICE, setup))
     app.include_router(router)
     return app

@@ -108,6 +108,7 @@ def answer_work(api: httpx.Client, learners: list[str], n: int) -> Work:
         attempt = api.post(
             f"/v1/learners/{learners[i % len(learners)]}/attempts", json={"topic": 1}
         )
+        attempt.raise_for_status()
         started = attempt.json()
         answers = {q["id"]: 0 for q in started["questions"]}
         work.append((f"/v1/attempts/{started['attempt_id']}/answers", {"answers": answers}))

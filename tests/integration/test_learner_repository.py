@@ -97,6 +97,39 @@ def test_a_save_over_a_stale_read_is_refused(repo: Callable[[], Any]) -> None:
     run(scenario(repo()))
 
 
+def test_concurrent_writes_each_learn_their_own_outcome(repo: Callable[[], Any]) -> None:
+    """Writes made at the same moment may share one round trip (MongoDB: one bulk write):
+    of two over the same copy exactly one lands, the others all land, and a taken id is
+    refused to its second registrant only."""
+
+    async def scenario(r: Any) -> None:
+        for n in range(20):
+            await r.add(learner(f"l{n}"), [])
+        copies = [await r.get(f"l{n}") for n in range(20)]
+        stale = await r.get("l0")
+        outcomes = await asyncio.gather(
+            *(
+                r.save(c, learner(f"l{n}", lessons={"t1-l1": 10}), [progressed(f"l{n}", 10)])
+                for n, c in enumerate(copies)
+            ),
+            r.save(stale, learner("l0", lessons={"t1-l1": 20}), [progressed("l0", 20)]),
+        )
+        assert all(outcomes[1:20]), "every learner's own write landed"
+        assert sum(o is not None for o in (outcomes[0], outcomes[20])) == 1
+        winner = 10 if outcomes[0] is not None else 20
+        assert (await r.get("l0")).learner.lessons == {"t1-l1": winner}
+        assert (await r.get("l5")).version == copies[5].version + 1
+        added = await asyncio.gather(r.add(learner("new"), []), r.add(learner("new"), []))
+        assert sorted(added) == [False, True]
+        assert await asyncio.gather(r.get("l3"), r.get("nobody"), r.get("l3")) == [
+            await r.get("l3"),
+            None,
+            await r.get("l3"),
+        ]
+
+    run(scenario(repo()))
+
+
 def test_the_outbox_keeps_order_and_forgets_only_what_was_acknowledged(
     repo: Callable[[], Any],
 ) -> None:
