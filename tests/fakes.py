@@ -47,6 +47,9 @@ class MemoryLearners:
     async def owner_of_attempt(self, attempt_id: str) -> str | None:
         return self.owners.get(attempt_id)
 
+    def unsent(self, limit: int) -> list[Pending]:
+        return []  # one store, shared by every "process": all of it is the database's
+
     async def pending(self, limit: int) -> list[Pending]:
         found = [
             Pending(key, last, [copy.copy(e) for _, e in outbox])

@@ -4,7 +4,7 @@ The documents this process last read or wrote are kept in memory (bounded), so a
 usually costs one round trip, the conditional write: a copy made stale by another
 instance fails that write's version check, and the caller reads again with `get`. An
 attempt's owner never changes, so it is kept as well. The relay acknowledges a batch of
-documents with one update per distinct outbox position, not a read and a write each.
+documents with one bulk write, not a read and a write each.
 
 Reads, inserts and conditional writes made while one is under way go out together in the
 next round trip (`Coalescer`): one `find`, `insert_many` or `bulk_write` for all of them,
@@ -21,12 +21,13 @@ write concern (majority and journaled in production).
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Sequence
 from typing import Any
 
 import pymongo
-from pymongo import ReplaceOne, WriteConcern
+from pymongo import ReplaceOne, UpdateOne, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -58,6 +59,13 @@ def _entries(start: int, events: Sequence[Outgoing]) -> list[Doc]:
     ]
 
 
+def _pending(key: str, doc: Doc) -> Pending:
+    events = [
+        Outgoing(e["ce_id"], decode_payload(e["type"], e["body"].encode())) for e in doc["outbox"]
+    ]
+    return Pending(key=key, last_seq=int(doc["outbox_last"]), events=events)
+
+
 class MongoLearners:
     def __init__(
         self,
@@ -70,6 +78,9 @@ class MongoLearners:
         self.attempt_owners = db.get_collection("attempt_owners", write_concern=concern)
         self._recent: Recent[str, Stored] = Recent(_RECENT)
         self._owners: Recent[str, str] = Recent(_OWNERS)
+        # Documents whose outbox this process wrote, oldest first: the relay takes them
+        # from memory instead of reading them back.
+        self._unsent: dict[str, None] = {}
         # A shared round trip runs under no caller's deadline: each has this one instead.
         self._timeout = timeout_seconds
         self._get = Coalescer(self._get_many, timeout=timeout_seconds)
@@ -95,7 +106,7 @@ class MongoLearners:
             "outbox_last": len(outbox),
             "pending": bool(outbox),
         }
-        return await self._add(doc)
+        return await self._add((learner, doc))
 
     async def save(
         self, stored: Stored, learner: Learner, events: Sequence[Outgoing]
@@ -113,7 +124,8 @@ class MongoLearners:
             self._recent.put(key, stored)
         return [found.get(key) for key in learner_ids]
 
-    async def _add_many(self, docs: Sequence[Doc]) -> list[bool]:
+    async def _add_many(self, adds: Sequence[tuple[Learner, Doc]]) -> list[bool]:
+        docs = [doc for _, doc in adds]
         taken: set[int] = set()
         try:
             with pymongo.timeout(self._timeout):
@@ -123,7 +135,11 @@ class MongoLearners:
             if any(e.get("code") != _DUPLICATE_KEY for e in errors):
                 raise
             taken = {int(e["index"]) for e in errors}
-        return [i not in taken for i in range(len(docs))]
+        added = [i not in taken for i in range(len(docs))]
+        for (learner, doc), ok in zip(adds, added, strict=True):
+            if ok:
+                self._keep(Stored(learner, 1, raw=doc))
+        return added
 
     async def _save_many(self, writes: Sequence[Write]) -> list[Stored | None]:
         docs = [self._next_doc(*write) for write in writes]
@@ -150,9 +166,15 @@ class MongoLearners:
                 saved.append(None)
                 continue
             now = Stored(learner, stored.version + 1, raw=doc)
-            self._recent.put(learner.learner_id, now)
+            self._keep(now)
             saved.append(now)
         return saved
+
+    def _keep(self, written: Stored) -> None:
+        key = written.learner.learner_id
+        self._recent.put(key, written)
+        if written.raw["outbox"]:
+            self._unsent.setdefault(key, None)
 
     @staticmethod
     def _next_doc(stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> Doc:
@@ -185,41 +207,49 @@ class MongoLearners:
         self._owners.put(attempt_id, str(doc["learner_id"]))
         return str(doc["learner_id"])
 
+    def unsent(self, limit: int) -> list[Pending]:
+        """The outboxes this process wrote and has not seen acknowledged, from memory."""
+        found: list[Pending] = []
+        for key in list(itertools.islice(self._unsent, limit)):
+            stored = self._recent.get(key)
+            if stored is None or not stored.raw["outbox"]:  # forgotten: the sweep finds it
+                del self._unsent[key]
+                continue
+            found.append(_pending(key, stored.raw))
+        return found
+
     async def pending(self, limit: int) -> list[Pending]:
+        # What `unsent` holds is left to it: read here too, it would be published twice.
         cursor = self.learners.find({"pending": True}, {"outbox": 1, "outbox_last": 1}).limit(limit)
-        return [
-            Pending(
-                key=doc["_id"],
-                last_seq=int(doc["outbox_last"]),
-                events=[
-                    Outgoing(e["ce_id"], decode_payload(e["type"], e["body"].encode()))
-                    for e in doc["outbox"]
-                ],
-            )
-            async for doc in cursor
-        ]
+        return [_pending(doc["_id"], doc) async for doc in cursor if doc["_id"] not in self._unsent]
 
     async def acknowledge(self, sent: Sequence[Pending]) -> None:
-        # Most documents got nothing new since the relay read them: one update per distinct
-        # outbox position empties all of them, leaving the version alone so that no
-        # request's conditional write fails for it. The few that did get more are pruned
-        # one by one.
-        by_last: dict[int, list[str]] = {}
-        for p in sent:
-            by_last.setdefault(p.last_seq, []).append(p.key)
-        for last, keys in by_last.items():
-            emptied = await self.learners.update_many(
-                {"_id": {"$in": keys}, "outbox_last": last},
-                {"$set": {"outbox": [], "pending": False}},
-            )
-            if emptied.matched_count < len(keys):
-                grown = self.learners.find(
-                    {"_id": {"$in": keys}, "outbox_last": {"$gt": last}}, {"_id": 1}
+        # Most documents got nothing new since the relay read them: one bulk write empties
+        # all of them, each only if its outbox still ends where it did, leaving the version
+        # alone so that no request's conditional write fails for it. The few that did get
+        # more are pruned one by one.
+        if not sent:
+            return
+        emptied = await self.learners.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": p.key, "outbox_last": p.last_seq},
+                    {"$set": {"outbox": [], "pending": False}},
                 )
-                for key in [doc["_id"] async for doc in grown]:
-                    await self._prune(key, last)
-            for key in keys:
-                self._forget_sent(key, last)
+                for p in sent
+            ],
+            ordered=False,
+        )
+        if emptied.matched_count < len(sent):
+            last_of = {p.key: p.last_seq for p in sent}
+            grown = self.learners.find(
+                {"_id": {"$in": list(last_of)}, "pending": True}, {"outbox_last": 1}
+            )
+            async for doc in grown:
+                if int(doc["outbox_last"]) > last_of[doc["_id"]]:
+                    await self._prune(doc["_id"], last_of[doc["_id"]])
+        for p in sent:
+            self._forget_sent(p.key, p.last_seq)
 
     async def _prune(self, key: str, last_seq: int) -> None:
         def without_sent(doc: Doc | None) -> Doc:
@@ -233,10 +263,13 @@ class MongoLearners:
     def _forget_sent(self, key: str, last_seq: int) -> None:
         """Keep the copy in memory from writing published events back into the outbox."""
         stored = self._recent.get(key)
+        left = []
         if stored is not None:
             left = [e for e in stored.raw["outbox"] if e["seq"] > last_seq]
             raw = {**stored.raw, "outbox": left, "pending": bool(left)}
             self._recent.put(key, Stored(stored.learner, stored.version, raw=raw))
+        if not left:
+            self._unsent.pop(key, None)
 
     async def count_pending(self) -> int:
         return int(await self.learners.count_documents({"pending": True}))

@@ -1,9 +1,10 @@
 """The relay: hands the events accepted into MongoDB to Kafka, in order, at least once.
 
-It wakes as soon as a request stored an event, and also sweeps on a timer for what an
-earlier process (or another instance) left behind. A document's events are acknowledged
-only after the broker acknowledged them, so a crash repeats a publication — with the same
-`ce_id` — and never drops one.
+It wakes as soon as a request stored an event and takes what this process wrote from
+memory (`unsent`), without reading it back; every `sweep_seconds`, and whenever it is
+idle that long, it reads the database for what an earlier process (or another instance)
+left behind. A document's events are acknowledged only after the broker acknowledged
+them, so a crash repeats a publication — with the same `ce_id` — and never drops one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.kafka import Publisher
@@ -35,6 +37,7 @@ class OutboxRelay:
         self._sweep_seconds = sweep_seconds
         self._wake = asyncio.Event()
         self._pending_estimate = 0
+        self._next_sweep = 0.0  # the first round reads the database
         OUTBOX_PENDING.labels(service).set_function(lambda: self._pending_estimate)
 
     def wake(self) -> None:
@@ -50,7 +53,11 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending documents; returns how many it relayed."""
-        pending = await until_done(lambda: self._store.pending(self._batch), "read the outbox")
+        if time.monotonic() >= self._next_sweep:
+            self._next_sweep = time.monotonic() + self._sweep_seconds
+            pending = await until_done(lambda: self._store.pending(self._batch), "read the outbox")
+        else:
+            pending = self._store.unsent(self._batch)
         self._pending_estimate = sum(len(p.events) for p in pending)
         if not pending:
             return 0

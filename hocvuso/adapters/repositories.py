@@ -64,7 +64,11 @@ class LearnerRepository(Protocol):
 
 
 class OutboxStore(Protocol):
-    async def pending(self, limit: int) -> list[Pending]: ...
+    def unsent(self, limit: int) -> list[Pending]:
+        """What this process stored and has not seen acknowledged, without a read."""
+
+    async def pending(self, limit: int) -> list[Pending]:
+        """What the database holds unsent, but for what `unsent` would give."""
 
     async def acknowledge(self, sent: Sequence[Pending]) -> None:
         """Forget each document's events up to its `last_seq`: the broker has them."""

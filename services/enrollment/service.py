@@ -120,17 +120,29 @@ class Enrollment:
         by_learner: dict[str, list[Event]] = {}
         for event in events:
             by_learner.setdefault(event.learner_id, []).append(event)
-        await asyncio.gather(*(self._record(k, v) for k, v in by_learner.items()))
+        known = await asyncio.gather(*(self._record(k, v) for k, v in by_learner.items()))
+        unknown = [k for k, found in zip(by_learner, known, strict=True) if not found]
+        if unknown:  # not registered here: nothing of ours to update
+            ignored = sum(len(by_learner[k]) for k in unknown)
+            IGNORED_DECISIONS.labels("enrollment").inc(ignored)
+            log.warning(
+                "%d decisions about %d unknown learners ignored, first %s",
+                ignored,
+                len(unknown),
+                unknown[0],
+            )
 
-    async def _record(self, learner_id: str, events: list[Event]) -> None:
+    async def _record(self, learner_id: str, events: list[Event]) -> bool:
+        """Whether the learner is known here."""
+
         def take_all(learner: core.Learner) -> core.Decision:
             return functools.reduce(core.record, events, learner), []
 
         try:
             await self._change(learner_id, take_all)
-        except LearnerNotFound:  # not registered here: nothing of ours to update
-            IGNORED_DECISIONS.labels("enrollment").inc(len(events))
-            log.warning("decisions about unknown learner %s ignored", learner_id)
+        except LearnerNotFound:
+            return False
+        return True
 
     async def _owner(self, attempt_id: str) -> str:
         owner = await self.learners.owner_of_attempt(attempt_id)

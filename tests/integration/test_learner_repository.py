@@ -47,6 +47,11 @@ def repo(request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
     yield lambda: MongoLearners(database(), WriteConcern(w="majority", j=True))
 
 
+async def relayable(r: Any) -> list[Any]:
+    """Everything the relay would publish now: from memory, then from the database."""
+    return [*r.unsent(10), *await r.pending(10)]
+
+
 def run(coroutine: Any) -> Any:
     return asyncio.run(coroutine)
 
@@ -79,7 +84,7 @@ def test_a_taken_id_is_refused_and_nothing_is_written(repo: Callable[[], Any]) -
         assert await r.add(learner(), [])
         assert await r.add(learner(lessons={"t1-l1": 5}), [progressed("l1", 5)]) is False
         assert (await r.get("l1")).learner.lessons == {}
-        assert await r.pending(10) == []
+        assert await relayable(r) == []
 
     run(scenario(repo()))
 
@@ -92,7 +97,7 @@ def test_a_save_over_a_stale_read_is_refused(repo: Callable[[], Any]) -> None:
         assert not await r.save(second, learner(lessons={"t1-l1": 20}), [progressed("l1", 20)])
         now = await r.get("l1")
         assert now.learner.lessons == {"t1-l1": 10}
-        assert [o.ce_id for p in await r.pending(10) for o in p.events] == ["ce-10"]
+        assert [o.ce_id for p in await relayable(r) for o in p.events] == ["ce-10"]
 
     run(scenario(repo()))
 
@@ -137,18 +142,18 @@ def test_the_outbox_keeps_order_and_forgets_only_what_was_acknowledged(
         await r.add(learner(), [progressed("l1", 1)])
         stored = await r.get("l1")
         await r.save(stored, learner(lessons={"t1-l1": 2}), [progressed("l1", 2)])
-        (pending,) = await r.pending(10)
+        (pending,) = await relayable(r)
         assert [o.event.percent for o in pending.events] == [1, 2]
         assert pending.events[0].event == progressed("l1", 1).event
         # A request lands between the relay's read and its acknowledgement.
         stored = await r.get("l1")
         await r.save(stored, learner(lessons={"t1-l1": 3}), [progressed("l1", 3)])
         await r.acknowledge([pending])
-        (left,) = await r.pending(10)
+        (left,) = await relayable(r)
         assert [o.event.percent for o in left.events] == [3]
         assert await r.count_pending() == 1
         await r.acknowledge([left])
-        assert await r.pending(10) == [] and await r.count_pending() == 0
+        assert await relayable(r) == [] and await r.count_pending() == 0
         assert (await r.get("l1")).learner.lessons == {"t1-l1": 3}
 
     run(scenario(repo()))
@@ -161,16 +166,16 @@ def test_one_acknowledgement_covers_many_documents_and_nothing_sent_comes_back(
         for n in range(3):
             await r.add(learner(f"l{n}"), [progressed(f"l{n}", 1)])
         await r.recent("l0")  # kept in memory from before the relay's acknowledgement
-        pending = await r.pending(10)
+        pending = await relayable(r)
         await r.save(await r.get("l1"), learner("l1", lessons={"t1-l1": 2}), [progressed("l1", 2)])
         await r.acknowledge(pending)
         ((key, percents),) = [
-            (p.key, [o.event.percent for o in p.events]) for p in await r.pending(10)
+            (p.key, [o.event.percent for o in p.events]) for p in await relayable(r)
         ]
         assert (key, percents) == ("l1", [2])
         held = await r.recent("l0")
         assert await r.save(held, learner("l0", lessons={"t1-l1": 5}), [progressed("l0", 5)])
-        pending = {p.key: [o.event.percent for o in p.events] for p in await r.pending(10)}
+        pending = {p.key: [o.event.percent for o in p.events] for p in await relayable(r)}
         assert pending == {"l0": [5], "l1": [2]}
 
     run(scenario(repo()))
@@ -189,6 +194,32 @@ def test_a_copy_another_instance_made_stale_is_refused_and_read_again(
         assert await here.save(mine, learner(lessons={"t1-l1": 1}), []) is None
         fresh = await here.recent("l1")
         assert fresh is not None and fresh.learner.lessons == {"t1-l1": 9}
+
+    run(scenario())
+
+
+def test_the_relay_takes_this_process_outboxes_from_memory_and_the_rest_from_the_database(
+    fresh_database: Callable[[], Any],
+) -> None:
+    """What this process wrote is relayed without reading it back, and only once; what a
+    process that died left behind is found in the database by the next one."""
+
+    async def scenario() -> None:
+        concern = WriteConcern(w="majority", j=True)
+        database = fresh_database()
+        here = MongoLearners(database, concern)
+        await here.add(learner("l1"), [progressed("l1", 1)])
+        await here.save(await here.recent("l1"), learner("l1"), [progressed("l1", 2)])
+        await here.add(learner("l2"), [])
+        (mine,) = here.unsent(10)
+        assert (mine.key, [o.event.percent for o in mine.events]) == ("l1", [1, 2])
+        assert await here.pending(10) == [], "what memory holds is not read twice"
+        restarted = MongoLearners(database, concern)  # the process died before relaying
+        assert restarted.unsent(10) == []
+        (left,) = await restarted.pending(10)
+        assert left == mine
+        await here.acknowledge([mine])
+        assert here.unsent(10) == [] and await restarted.pending(10) == []
 
     run(scenario())
 
