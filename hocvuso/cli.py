@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port_for(args.service)
     # uvloop and httptools: the event loop and the HTTP parser in C instead of Python. No
     # access log: a line per request is a hot path at 1,000 requests/s; failures are
-    # still logged by the error handlers (docs/bench/enrollment.md has the figures).
+    # still logged by the error handlers (figures: docs/PERFORMANCE.md).
     uvicorn.run(
         app,
         host=settings.http.host,

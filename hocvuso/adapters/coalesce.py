@@ -37,7 +37,9 @@ class Coalescer(Generic[Item, Answer]):
             # bind every later round trip of this drain.
             self._drain = asyncio.create_task(self._drain_waiting(), context=contextvars.Context())
         # On timeout the future is cancelled, and its answer, when it comes, is dropped.
-        return await asyncio.wait_for(future, self._timeout)
+        # (`asyncio.timeout`, not `wait_for`: no task of its own per call.)
+        async with asyncio.timeout(self._timeout):
+            return await future
 
     async def _drain_waiting(self) -> None:
         try:
