@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,8 @@ class _NoBroker:
 
 
 async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float]:
-    """MongoDB commands per request, service and relay in process: independent of load."""
+    """MongoDB commands per request, service and relay in process, the requests of each
+    round sent concurrently: independent of the machine's load."""
     count = _Count()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         f"mongodb://127.0.0.1:{port}", event_listeners=[count]
@@ -172,11 +174,16 @@ async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float
     for kind in ("lesson", "answer"):
         count.commands.clear()
         for n in range(rounds):
-            for i, learner_id in enumerate(ids):
-                if kind == "lesson":
-                    await service.report_lesson(learner_id, lesson, n + 1)
-                else:
-                    await service.submit(attempts[n * learners + i][1].attempt_id, {})
+            # Each round's requests arrive together, as under load: they share round trips.
+            sent: list[Awaitable[object]]
+            if kind == "lesson":
+                sent = [service.report_lesson(learner_id, lesson, n + 1) for learner_id in ids]
+            else:
+                sent = [
+                    service.submit(attempts[n * learners + i][1].attempt_id, {})
+                    for i in range(learners)
+                ]
+            await asyncio.gather(*sent)
             while await relay.relay_once():
                 pass
         figures[kind] = round(sum(count.commands.values()) / (rounds * learners), 2)
