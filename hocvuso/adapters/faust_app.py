@@ -16,6 +16,7 @@ from faust.types import TP, EventT, StreamT, TopicT
 
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Around, Delivery
+from hocvuso.adapters.faust_eager import make_consumer_eager
 from hocvuso.events.envelope import InboundRecord, header_pairs
 from hocvuso.settings import KafkaSettings
 
@@ -43,6 +44,7 @@ def _tune_fetch_wait() -> None:
 
 def make_faust_app(app_id: str, settings: KafkaSettings, state_dir: Path) -> faust.App:
     _tune_fetch_wait()
+    make_consumer_eager()
     datadir = state_dir / "faust"
     datadir.mkdir(parents=True, exist_ok=True)
     app = faust.App(
