@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from faust.types import TP, EventT, StreamT, TopicT
 from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Around, Delivery
 from hocvuso.adapters.faust_eager import make_consumer_eager
+from hocvuso.adapters.faust_tables import BatchedTable
 from hocvuso.events.envelope import InboundRecord, header_pairs
 from hocvuso.settings import KafkaSettings
 
@@ -108,16 +110,26 @@ def watch_highwater(app: faust.App, delivery: Delivery) -> None:
 TAKE_RECORDS, TAKE_WITHIN_SECONDS = 500, 0.01
 
 
-async def consume(stream: StreamT[bytes], delivery: Delivery) -> None:
-    """The body of every faust agent: batches of records through the one delivery routine.
+async def consume(stream: StreamT[bytes], delivery: Delivery, *tables: BatchedTable) -> None:
+    """The body of every faust agent: batches of records through the one delivery routine,
+    the `tables` the handler wrote saved at the end of each.
 
     Faust acknowledges a taken batch when the loop asks for the next one, so its results
-    are published (and its poison dead-lettered) before its offsets can be committed.
+    are published, its state saved (and its poison dead-lettered) before its offsets can
+    be committed.
     """
+
+    async def save() -> None:
+        await asyncio.gather(*(table.save() for table in tables))
+
     taking = cast(Stream[bytes], stream)  # `take_events` is missing from faust's StreamT
     async for events in taking.take_events(TAKE_RECORDS, within=TAKE_WITHIN_SECONDS):
         records = [inbound(e) for e in events]
-        await delivery.deliver_batch(records, each=_current(events))
+        try:
+            await delivery.deliver_batch(records, each=_current(events), save=save)
+        finally:  # a batch cut off is taken again: what it left unsaved must not stay
+            for table in tables:
+                table.discard()
         delivery.health.handled_batch(records)
 
 

@@ -6,13 +6,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import cast
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import CommitFailedError, TopicAlreadyExistsError
+from aiokafka.producer.message_accumulator import BatchBuilder
 
 from hocvuso.adapters.backoff import Backoff, until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
@@ -86,6 +87,34 @@ class Publisher:
         await asyncio.gather(*pending)
         for event in events:
             EVENTS_PUBLISHED.labels(self._service, event.type_name).inc()
+
+    async def append(
+        self, topic: str, records: Mapping[int, Sequence[tuple[bytes, bytes]]]
+    ) -> dict[int, int]:
+        """Raw key/value records (a table's changelog: no envelope), a record batch per
+        partition built here rather than a `send` each; returns, once all are acknowledged,
+        the offset of the last record written to each partition."""
+        sent = []
+        for partition, pairs in records.items():
+            batch, count = self._producer.create_batch(), 0
+            for key, value in pairs:
+                if batch.append(key=key, value=value, timestamp=None) is None:  # full
+                    sent.append((partition, count, await self._send(batch, topic, partition)))
+                    batch, count = self._producer.create_batch(), 0
+                    batch.append(key=key, value=value, timestamp=None)
+                count += 1
+            sent.append((partition, count, await self._send(batch, topic, partition)))
+        last: dict[int, int] = {}
+        for partition, count, acknowledged in sent:
+            base = (await acknowledged).offset  # a batch's offset is its first record's
+            last[partition] = max(last.get(partition, -1), base + count - 1)
+        return last
+
+    async def _send(self, batch: BatchBuilder, topic: str, partition: int) -> asyncio.Future[Any]:
+        return cast(
+            "asyncio.Future[Any]",
+            await self._producer.send_batch(batch, topic, partition=partition),
+        )
 
     async def dead_letter(self, record: InboundRecord, error: str) -> None:
         headers = dead_letter_headers(record, error, self._service)
