@@ -66,6 +66,7 @@ class Publisher:
         self._producer = make_producer(settings)
         self._service = service
         self._published: dict[str, metrics.Counter] = {}
+        self._tracked: set[str] = set()  # topics whose metadata aiokafka keeps up to date
         self.started = False
 
     async def start(self) -> None:
@@ -104,6 +105,7 @@ class Publisher:
         """Raw key/value records (a table's changelog: no envelope), a record batch per
         partition built here rather than a `send` each; returns, once all are acknowledged,
         the offset of the last record written to each partition."""
+        await self._track(topic)
         sent = []
         for partition, pairs in records.items():
             batch, count = self._producer.create_batch(), 0
@@ -119,6 +121,18 @@ class Publisher:
             base = (await acknowledged).offset  # a batch's offset is its first record's
             last[partition] = max(last.get(partition, -1), base + count - 1)
         return last
+
+    async def _track(self, topic: str) -> None:
+        """aiokafka refreshes the metadata of the topics it tracks only, and tracks a topic
+        only once it found it missing; the others come from the first, whole fetch. Tracking
+        a first new topic (a changelog) drops them all from the next refresh, and records
+        in flight to them wait for a leader until they time out (30 s, seen in the e2e
+        tests). So the first time, every topic known so far is tracked along with it."""
+        if topic in self._tracked:
+            return
+        client = self._producer.client
+        self._tracked |= {*client.cluster.topics(), topic}
+        await client.set_topics(sorted(self._tracked))
 
     async def _send(self, batch: BatchBuilder, topic: str, partition: int) -> asyncio.Future[Any]:
         return cast(
