@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -33,6 +34,8 @@ _REMEMBERED = 100_000  # dead-lettered origins kept to refuse a repeat: bounded 
 
 # Entered around the handling of the record at an index of a batch.
 Around = Callable[[int], AbstractContextManager[None]]
+# Keeps what the handler left to be saved once per batch.
+Save = Callable[[], Awaitable[None]]
 
 
 def _as_is(_: int) -> AbstractContextManager[None]:
@@ -65,12 +68,16 @@ class Delivery:
         await self.deliver_batch([record])
         self.health.handled_batch([record])
 
-    async def deliver_batch(self, records: Sequence[InboundRecord], each: Around = _as_is) -> None:
+    async def deliver_batch(
+        self, records: Sequence[InboundRecord], each: Around = _as_is, save: Save | None = None
+    ) -> None:
         """Deliver records in order, the bookkeeping done once for all of them; their
         results go out together at the end, acknowledged before this returns (and so
         before the records' offsets can be committed). `each(i)` is entered around the
-        handling of record i, for a client that wants its own context set. The caller
-        marks the records handled (`health.handled_batch`) once their effect is kept."""
+        handling of record i, for a client that wants its own context set; `save`, run
+        beside the publishing (and retried the same way), keeps state the handler left
+        for the end of the batch. The caller marks the records handled
+        (`health.handled_batch`) once their effect is kept."""
         self.health.received_batch(records)
         consumed: Counter[str] = Counter()
         results: list[Event] = []
@@ -79,8 +86,10 @@ class Delivery:
                 type_name = await self._deliver(record, results)
             if type_name is not None:
                 consumed[type_name] += 1
+        ending = [until_done(save, "save state")] if save is not None else []
         if results:
-            await until_done(lambda: self._publisher.publish(results), "publish results")
+            ending.append(until_done(lambda: self._publisher.publish(results), "publish results"))
+        await asyncio.gather(*ending)
         for type_name, count in consumed.items():
             self._consumed(type_name).inc(count)
 

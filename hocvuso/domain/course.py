@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 FINAL_POOL = "final"
@@ -66,21 +67,26 @@ class Course:
     questions: Mapping[str, Question]
 
     def lesson(self, lesson_id: str) -> Lesson | None:
-        for topic in self.topics:
-            for lesson in topic.lessons:
-                if lesson.id == lesson_id:
-                    return lesson
-        return None
+        return self._lessons_by_id.get(lesson_id)
 
     def topic(self, number: int) -> Topic | None:
-        return next((t for t in self.topics if t.number == number), None)
+        return self._topics_by_number.get(number)
 
     def pool(self, pool: str) -> list[Question]:
         return [q for q in self.questions.values() if q.pool == pool]
 
-    @property
+    @cached_property
     def topic_numbers(self) -> tuple[int, ...]:
         return tuple(t.number for t in self.topics)
+
+    # Looked up for every event graded: indexed once per course rather than searched.
+    @cached_property
+    def _topics_by_number(self) -> dict[int, Topic]:
+        return {t.number: t for t in reversed(self.topics)}  # the first of a number wins
+
+    @cached_property
+    def _lessons_by_id(self) -> dict[str, Lesson]:
+        return {le.id: le for t in reversed(self.topics) for le in reversed(t.lessons)}
 
 
 def course_from_data(course: Mapping[str, Any], questions: Iterable[Mapping[str, Any]]) -> Course:

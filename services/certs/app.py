@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from faust.types import StreamT
 
 from hocvuso.adapters.faust_app import FaustWorker, consume, make_faust_app, raw_topic
+from hocvuso.adapters.faust_tables import BatchedTable
 from hocvuso.adapters.http import service_app
 from hocvuso.adapters.mappers import decode_certification_state, encode_certification_state
 from hocvuso.adapters.mongo_certificates import MongoCertificates
@@ -27,7 +28,8 @@ def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signe
     settings = runtime.settings
     app = make_faust_app(f"hocvuso-{SERVICE}", settings.kafka, settings.state_dir)
     # Per-learner certification state as bytes (the default codec would re-read it as JSON).
-    learners = app.Table("certs-learners", default=None, value_type=bytes)
+    table = app.Table("certs-learners", default=None, value_type=bytes)
+    learners = BatchedTable(table, runtime.publisher)  # saved once per batch
     inputs = raw_topic(app, ev.LearnerRegistered.topic, ev.AttemptGraded.topic)
 
     async def handle(event: ev.Event, partition: int) -> Sequence[ev.Event]:
@@ -36,7 +38,7 @@ def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signe
         state = decode_certification_state(stored) if stored is not None else None
         state, decision = certification.decide(state, event)
         if state is not None and (encoded := encode_certification_state(state)) != stored:
-            learners[key] = encoded
+            learners.set(key, encoded, partition)
         if decision is None:
             return []
         doc = issue(decision, settings.certs.issuer, signer)
@@ -47,7 +49,7 @@ def build_worker(runtime: Runtime, certificates: CertificateStore, signer: Signe
 
     @app.agent(inputs)
     async def certify(stream: StreamT[bytes]) -> None:
-        await consume(stream, delivery)
+        await consume(stream, delivery, learners)
 
     return FaustWorker(app, delivery)
 

@@ -4,7 +4,7 @@ broker, no database, the same delivery routine as in production."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,12 +27,23 @@ class Bus:
     def __init__(self) -> None:
         self.published: list[ev.Event] = []
         self.dead: list[tuple[str, str]] = []
+        self.changelog: dict[tuple[str, int], list[tuple[bytes, bytes]]] = {}
 
     async def publish(self, events: Sequence[ev.Event], ce_ids: Sequence[str] = ()) -> None:
         self.published += events
 
     async def dead_letter(self, record: InboundRecord, error: str) -> None:
         self.dead.append((record.origin, error))
+
+    async def append(
+        self, topic: str, records: Mapping[int, Sequence[tuple[bytes, bytes]]]
+    ) -> dict[int, int]:
+        """A table's changelog: each partition's records counted from offset 0."""
+        last = {}
+        for partition, pairs in records.items():
+            self.changelog.setdefault((topic, partition), []).extend(pairs)
+            last[partition] = len(self.changelog[(topic, partition)]) - 1
+        return last
 
 
 def feed(worker: FaustWorker, *items: ev.Event | bytes) -> None:
@@ -117,3 +128,23 @@ def test_certs_waits_for_the_name_before_it_signs(tmp_path: Path) -> None:
     (issued,) = bus.published
     assert isinstance(issued, ev.CertificateIssued) and issued.full_name == "Phan Thị Bảy"
     assert list(certificates.docs) == [issued.certificate_id]
+
+
+def test_grading_state_is_saved_once_per_batch_to_the_changelog_and_the_store(
+    tmp_path: Path,
+) -> None:
+    bus = Bus()
+    runtime = Runtime(Settings(state_dir=tmp_path), "grading", None, bus)  # type: ignore[arg-type]
+    quiz = started("a1", "1")
+    before = grading_worker(runtime, packaged_catalog())
+    feed(before, quiz, submitted(quiz, 4))
+    asyncio.run(before.app.tables["grading-learners"].data.stop())  # as a stopping worker
+    ((topic, _), records), *others = bus.changelog.items()
+    assert topic == "hocvuso-grading-grading-learners-changelog" and not others
+    assert [key for key, _ in records] == [b'"l1"'], "one write for the learner's two events"
+    # A new worker on the same state directory reads the state back from RocksDB: the
+    # submission seen again is answered from it, not graded again.
+    feed(grading_worker(runtime, packaged_catalog()), submitted(quiz, 4))
+    first, again = (e for e in bus.published if isinstance(e, ev.AttemptGraded))
+    assert first == again
+    assert len(bus.changelog[(topic, 0)]) == 1, "an unchanged state is not written again"
