@@ -49,6 +49,13 @@ class HttpSettings(BaseModel):
     request_timeout_seconds: float = Field(default=1.5, gt=0)
 
 
+class EnrollmentSettings(BaseModel):
+    # Relayed events are cleared from their learner's document by its next write, or by a
+    # write of their own once this long has passed; a crash in between publishes them
+    # again (same ce_id), so this bounds the duplicates a crash causes.
+    outbox_clear_delay_seconds: float = Field(default=2.0, ge=0)
+
+
 class CertsSettings(BaseModel):
     signing_key_file: Path | None = None
     issuer: str = "https://binhdanhocvuso.quangngai.gov.vn"
@@ -73,6 +80,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     mongo: MongoSettings = MongoSettings()
     http: HttpSettings = HttpSettings()
+    enrollment: EnrollmentSettings = EnrollmentSettings()
     certs: CertsSettings = CertsSettings()
     stats: StatsSettings = StatsSettings()
     # Local operator state (stats' counting state): one directory per process, never

@@ -12,6 +12,12 @@ each caller still told its own outcome. A bulk write reports only how many docum
 matched, so each write also leaves a token in its document; when fewer matched than were
 sent, the tokens found tell which writes landed.
 
+Clearing relayed events out of their documents is owed, not paid at once: the next write
+of a document leaves them out anyway, so a document changed again within
+`ack_delay_seconds` (an answer's grade comes back within a fraction of a second) costs no
+write of its own; only the rest are cleared, together, once that long has passed. A crash
+before then costs a second publication of those events (same `ce_id`), never a loss.
+
 Relies on exactly these MongoDB features (checked against nx-27017 by the contract suite):
 single-document atomic replaces filtered on `_id` and a version field (optimistic
 concurrency) in an unordered `bulk_write`, unordered `insert_many` refusing a duplicate
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -72,6 +79,7 @@ class MongoLearners:
         db: AsyncDatabase[Doc],
         write_concern: WriteConcern | None = None,
         timeout_seconds: float | None = None,
+        ack_delay_seconds: float = 0.0,
     ) -> None:
         concern = write_concern or WriteConcern()
         self.learners = db.get_collection("learners", write_concern=concern)
@@ -81,6 +89,10 @@ class MongoLearners:
         # Documents whose outbox this process wrote, oldest first: the relay takes them
         # from memory instead of reading them back.
         self._unsent: dict[str, None] = {}
+        # Relayed events still in their documents: key → (last relayed seq, since when),
+        # oldest first.
+        self._owed: dict[str, tuple[int, float]] = {}
+        self._ack_delay = ack_delay_seconds
         # A shared round trip runs under no caller's deadline: each has this one instead.
         self._timeout = timeout_seconds
         self._get = Coalescer(self._get_many, timeout=timeout_seconds)
@@ -142,7 +154,8 @@ class MongoLearners:
         return added
 
     async def _save_many(self, writes: Sequence[Write]) -> list[Stored | None]:
-        docs = [self._next_doc(*write) for write in writes]
+        relayed = [self._relayed(learner.learner_id) for _, learner, _ in writes]
+        docs = [self._next_doc(*write, upto) for write, upto in zip(writes, relayed, strict=True)]
         replaces = [
             ReplaceOne({"_id": learner.learner_id, "_v": stored.version}, doc)
             for (stored, learner, _), doc in zip(writes, docs, strict=True)
@@ -160,11 +173,12 @@ class MongoLearners:
                     for (_, learner, _), doc in zip(writes, docs, strict=True)
                 ]
         saved: list[Stored | None] = []
-        for (stored, learner, _), doc, ok in zip(writes, docs, landed, strict=True):
+        for (stored, learner, _), doc, ok, upto in zip(writes, docs, landed, relayed, strict=True):
             if not ok:
                 self._recent.drop(learner.learner_id)
                 saved.append(None)
                 continue
+            self._paid(learner.learner_id, upto)
             now = Stored(learner, stored.version + 1, raw=doc)
             self._keep(now)
             saved.append(now)
@@ -176,11 +190,25 @@ class MongoLearners:
         if written.raw["outbox"]:
             self._unsent.setdefault(key, None)
 
+    def _relayed(self, key: str) -> int:
+        """The last seq of the document's events known to be on Kafka (0: none owed)."""
+        owed = self._owed.get(key)
+        return 0 if owed is None else owed[0]
+
+    def _paid(self, key: str, upto: int) -> None:
+        """A write that left out the events up to `upto` landed: nothing owed up to there."""
+        owed = self._owed.get(key)
+        if owed is not None and owed[0] <= upto:
+            del self._owed[key]
+
     @staticmethod
-    def _next_doc(stored: Stored, learner: Learner, events: Sequence[Outgoing]) -> Doc:
+    def _next_doc(
+        stored: Stored, learner: Learner, events: Sequence[Outgoing], relayed: int = 0
+    ) -> Doc:
         raw = stored.raw or {}
         last = int(raw.get("outbox_last", 0))
-        outbox = [*raw.get("outbox", []), *_entries(last, events)]
+        kept = [e for e in raw.get("outbox", []) if e["seq"] > relayed]
+        outbox = [*kept, *_entries(last, events)]
         # A whole-document replace costs nx-27017 less than an update with operators.
         return {
             "_v": stored.version + 1,
@@ -215,21 +243,57 @@ class MongoLearners:
             if stored is None or not stored.raw["outbox"]:  # forgotten: the sweep finds it
                 del self._unsent[key]
                 continue
-            found.append(_pending(key, stored.raw))
+            relayed = self._relayed(key)
+            outbox = [e for e in stored.raw["outbox"] if e["seq"] > relayed]
+            if not outbox:  # read back from the database with what was relayed since
+                del self._unsent[key]
+                continue
+            found.append(_pending(key, {**stored.raw, "outbox": outbox}))
         return found
 
     async def pending(self, limit: int) -> list[Pending]:
-        # What `unsent` holds is left to it: read here too, it would be published twice.
+        # What `unsent` holds is left to it, and what was relayed and is owed a clearing:
+        # read here too, it would be published twice.
         cursor = self.learners.find({"pending": True}, {"outbox": 1, "outbox_last": 1}).limit(limit)
-        return [_pending(doc["_id"], doc) async for doc in cursor if doc["_id"] not in self._unsent]
+        return [
+            _pending(doc["_id"], doc)
+            async for doc in cursor
+            if doc["_id"] not in self._unsent and doc["_id"] not in self._owed
+        ]
 
     async def acknowledge(self, sent: Sequence[Pending]) -> None:
-        # Most documents got nothing new since the relay read them: one bulk write empties
-        # all of them, each only if its outbox still ends where it did, leaving the version
-        # alone so that no request's conditional write fails for it. The few that did get
-        # more are pruned one by one.
-        if not sent:
-            return
+        """The broker has these events: leave them out of what is relayed and written from
+        now on, and clear them from the database now or, with a delay, once it is due."""
+        now = time.monotonic()
+        for p in sent:
+            self._forget_sent(p.key, p.last_seq)
+            owed = self._owed.get(p.key)
+            since = now if owed is None else owed[1]  # the first debt sets the due time
+            self._owed[p.key] = (max(p.last_seq, owed[0] if owed else 0), since)
+        if self._ack_delay <= 0:
+            await self.clear_relayed(everything=True)
+
+    async def clear_relayed(self, everything: bool = False, limit: int = 1000) -> int:
+        """Clear from their documents the relayed events owed for `ack_delay_seconds`
+        (all of them with `everything`); returns how many documents were due."""
+        due_before = time.monotonic() - self._ack_delay
+        due: list[Pending] = []
+        for key, (last_seq, since) in self._owed.items():
+            if len(due) == limit or (since > due_before and not everything):
+                break
+            due.append(Pending(key, last_seq, ()))
+        if due:
+            await self._clear(due)
+        for p in due:
+            if self._owed.get(p.key, (0, 0.0))[0] == p.last_seq:  # nothing relayed since
+                del self._owed[p.key]
+        return len(due)
+
+    async def _clear(self, sent: Sequence[Pending]) -> None:
+        # Most documents got nothing new since their events were relayed: one bulk write
+        # empties all of them, each only if its outbox still ends where it did, leaving the
+        # version alone so that no request's conditional write fails for it. The few that
+        # another instance changed meanwhile are pruned one by one.
         emptied = await self.learners.bulk_write(
             [
                 UpdateOne(
@@ -248,8 +312,6 @@ class MongoLearners:
             async for doc in grown:
                 if int(doc["outbox_last"]) > last_of[doc["_id"]]:
                     await self._prune(doc["_id"], last_of[doc["_id"]])
-        for p in sent:
-            self._forget_sent(p.key, p.last_seq)
 
     async def _prune(self, key: str, last_seq: int) -> None:
         def without_sent(doc: Doc | None) -> Doc:

@@ -46,6 +46,7 @@ class OutboxRelay:
     async def run(self) -> None:
         while True:
             relayed = await self.relay_once()
+            await until_done(self._store.clear_relayed, "clear the relayed outbox")
             if relayed < self._batch:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._sweep_seconds)

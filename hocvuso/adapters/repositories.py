@@ -71,7 +71,13 @@ class OutboxStore(Protocol):
         """What the database holds unsent, but for what `unsent` would give."""
 
     async def acknowledge(self, sent: Sequence[Pending]) -> None:
-        """Forget each document's events up to its `last_seq`: the broker has them."""
+        """Forget each document's events up to its `last_seq`: the broker has them. They
+        are never relayed again by this process; clearing them from the database may wait
+        for `clear_relayed`."""
+
+    async def clear_relayed(self, everything: bool = False) -> int:
+        """Clear from the database the acknowledged events whose clearing is due (all with
+        `everything`); returns how many documents were cleared."""
 
     async def count_pending(self) -> int: ...
 

@@ -39,7 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         options: dict[str, Any] = settings.mongo.write_concern
         concern = WriteConcern(**options)
         learners = MongoLearners(
-            runtime.database(), concern, timeout_seconds=settings.http.request_timeout_seconds
+            runtime.database(),
+            concern,
+            timeout_seconds=settings.http.request_timeout_seconds,
+            ack_delay_seconds=settings.enrollment.outbox_clear_delay_seconds,
         )
         await until_done(learners.create_indexes, "create indexes")
         reference = await until_done(

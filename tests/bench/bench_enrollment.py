@@ -1,8 +1,9 @@
 """One enrollment instance under an open-loop load: lesson progress and answers.
 
-The generator runs in its own process and sends at a constant arrival rate whatever the
-server does; each latency is taken from the time the request was *scheduled*, so a slow
-server is charged for the queue it causes (no coordinated omission). A request that was
+The generator (`loadgen`, the one `make bench` uses) runs in its own process and sends at a
+constant arrival rate whatever the server does; each latency is taken from the time the
+request was *scheduled*, so a slow server is charged for the queue it causes (no
+coordinated omission). A request that was
 not answered 2xx counts as an error. The whole stack runs as in production (every service,
 Tansu, nx-27017 with majority+journal writes).
 
@@ -15,8 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import httpx
 from pymongo import AsyncMongoClient, WriteConcern, monitoring
 
@@ -35,50 +33,11 @@ from hocvuso.course_files import packaged_catalog
 from hocvuso.devstack import Stack, free_port, running_stack
 from hocvuso.domain.enrollment import MasterData, Profile
 from services.enrollment.service import Enrollment
+from tests.bench import loadgen
+from tests.bench.loadgen import Plan
 
 Work = list[tuple[str, dict[str, Any]]]  # (path, JSON body) per request, in sending order
 BODY = {"full_name": "Bench", "category": "citizen", "commune_code": "21025"}
-
-
-async def _send(session: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> int:
-    async with session.post(url, json=body) as response:
-        await response.read()
-        return response.status
-
-
-async def _generate(base: str, work: Work, rate: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    connector = aiohttp.TCPConnector(limit=512)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def one(path: str, body: dict[str, Any], due: float) -> None:
-            try:
-                statuses[await _send(session, base + path, body)] += 1
-            except aiohttp.ClientError:
-                statuses[0] += 1
-            latencies.append(time.perf_counter() - due)
-
-        tasks = []
-        start = time.perf_counter() + 0.1
-        cpu = time.process_time()
-        for i, (path, body) in enumerate(work):
-            due = start + i / rate
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(path, body, due)))
-        await asyncio.gather(*tasks)
-        wall = time.perf_counter() - start
-        cpu = time.process_time() - cpu
-    ordered = sorted(latencies)
-    return {
-        "sent": len(work),
-        "errors": {s: n for s, n in statuses.items() if not 200 <= s < 300},
-        "achieved_per_s": round(len(work) / wall, 1),
-        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 1),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-        "generator_cpu_of_one_core": round(cpu / wall, 2),
-    }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -120,19 +79,21 @@ def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: lis
     api = httpx.Client(base_url=stack.url("enrollment"), timeout=30)
     build = lesson_work if kind == "lesson" else answer_work
     work = build(api, learners, int(rate * seconds))
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(work, f)
     pid = stack.procs["enrollment"].pid
     server_cpu, started = _cpu_seconds(pid), time.perf_counter()
-    args = [sys.executable, "-m", "tests.bench.bench_enrollment", "--generate", f.name]
-    args += ["--url", stack.url("enrollment"), "--rates", str(rate)]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    result = json.loads(out)
-    result["server_cpu_of_one_core"] = round(
-        (_cpu_seconds(pid) - server_cpu) / (time.perf_counter() - started), 2
-    )
+    plan = Plan(stack.url("enrollment"), [("POST", path, body) for path, body in work], rate)
+    outcome = loadgen.run(plan)
+    result = {
+        "sent": outcome.sent,
+        "errors": outcome.errors,
+        "achieved_per_s": round(outcome.achieved_per_s, 1),
+        **{f"{k}_ms": round(v, 1) for k, v in outcome.latency_ms.items()},
+        "generator_cpu_of_one_core": round(outcome.generator_cpu_share, 2),
+        "server_cpu_of_one_core": round(
+            (_cpu_seconds(pid) - server_cpu) / (time.perf_counter() - started), 2
+        ),
+    }
     print(json.dumps({"kind": kind, "rate": rate, **result}), flush=True)
-    os.unlink(f.name)
 
 
 class _Count(monitoring.CommandListener):
@@ -199,14 +160,8 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=10)
     p.add_argument("--learners", type=int, default=1000)
     p.add_argument("--round-trips", action="store_true", help="count MongoDB commands only")
-    p.add_argument("--generate", help=argparse.SUPPRESS)  # the generator process's work file
-    p.add_argument("--url", help=argparse.SUPPRESS)
     args = p.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
-    if args.generate:
-        work = [(path, body) for path, body in json.loads(Path(args.generate).read_text())]
-        print(json.dumps(asyncio.run(_generate(args.url, work, rates[0]))))
-        return
     if args.round_trips:
         with tempfile.TemporaryDirectory() as tmp:
             stack = Stack(Path(tmp))

@@ -232,3 +232,45 @@ def test_an_attempt_is_found_by_its_id(repo: Callable[[], Any]) -> None:
         assert await r.owner_of_attempt("zz") is None
 
     run(scenario(repo()))
+
+
+def test_relayed_events_are_cleared_by_the_next_write_or_once_the_delay_has_passed(
+    fresh_database: Callable[[], Any],
+) -> None:
+    """With a clearing delay, the relay's acknowledgement costs no write for a document
+    written again meanwhile; the others are cleared once due; nothing relayed is relayed
+    again by this process, and a process that dies owing clearings publishes them again."""
+
+    async def scenario() -> None:
+        concern = WriteConcern(w="majority", j=True)
+        database = fresh_database()
+        here = MongoLearners(database, concern, ack_delay_seconds=0.3)
+        for key in ("l1", "l2"):
+            await here.add(learner(key), [progressed(key, 1)])
+        relayed = here.unsent(10)
+        await here.acknowledge(relayed)
+        assert await relayable(here) == [], "relayed once, not again"
+        assert await here.count_pending() == 2, "the database not written yet"
+        survivor = MongoLearners(database, concern)
+        assert len(await survivor.pending(10)) == 2, "after a crash now: published again"
+
+        # l1 is written again: its relayed event leaves the document with that write.
+        await here.save(await here.recent("l1"), learner("l1", lessons={"t1-l1": 1}), [])
+        assert await here.count_pending() == 1
+        assert await here.clear_relayed() == 0, "not due yet"
+        await asyncio.sleep(0.35)
+        assert await here.clear_relayed() == 1, "only l2 was still owed"
+        assert await here.count_pending() == 0 and await survivor.pending(10) == []
+
+        # An event accepted after the relay's read stays owed to the relay, not dropped.
+        await here.save(await here.recent("l2"), learner("l2"), [progressed("l2", 2)])
+        (left,) = here.unsent(10)
+        await here.acknowledge([left])
+        await here.save(await here.recent("l2"), learner("l2"), [progressed("l2", 3)])
+        (newer,) = await relayable(here)
+        assert [o.event.percent for o in newer.events] == [3]
+        await here.clear_relayed(everything=True)
+        (still,) = await survivor.pending(10)
+        assert [o.event.percent for o in still.events] == [3]
+
+    run(scenario())
