@@ -54,6 +54,9 @@ class EnrollmentSettings(BaseModel):
     # write of their own once this long has passed; a crash in between publishes them
     # again (same ce_id), so this bounds the duplicates a crash causes.
     outbox_clear_delay_seconds: float = Field(default=2.0, ge=0)
+    # Learners kept in memory as last read or written (~4 KB each with a few lessons and
+    # an attempt): a change to one of them costs one round trip, to any other two.
+    cached_learners: int = Field(default=30_000, ge=1)
 
 
 class CertsSettings(BaseModel):

@@ -47,7 +47,6 @@ from hocvuso.domain.enrollment import Learner
 from hocvuso.events.envelope import decode_payload, encode
 
 Doc = dict[str, Any]
-_RECENT = 10_000  # learner documents kept, a few KB each
 _OWNERS = 100_000  # attempt → learner ids kept
 _TOKENS = 4  # the last writes' tokens a document keeps: enough to find one's own
 _DUPLICATE_KEY = 11000
@@ -80,11 +79,12 @@ class MongoLearners:
         write_concern: WriteConcern | None = None,
         timeout_seconds: float | None = None,
         ack_delay_seconds: float = 0.0,
+        cached_learners: int = 10_000,
     ) -> None:
         concern = write_concern or WriteConcern()
         self.learners = db.get_collection("learners", write_concern=concern)
         self.attempt_owners = db.get_collection("attempt_owners", write_concern=concern)
-        self._recent: Recent[str, Stored] = Recent(_RECENT)
+        self._recent: Recent[str, Stored] = Recent(cached_learners)
         self._owners: Recent[str, str] = Recent(_OWNERS)
         # Documents whose outbox this process wrote, oldest first: the relay takes them
         # from memory instead of reading them back.
@@ -270,12 +270,14 @@ class MongoLearners:
             owed = self._owed.get(p.key)
             since = now if owed is None else owed[1]  # the first debt sets the due time
             self._owed[p.key] = (max(p.last_seq, owed[0] if owed else 0), since)
-        if self._ack_delay <= 0:
-            await self.clear_relayed(everything=True)
+        while self._ack_delay <= 0 and await self.clear_relayed(everything=True):
+            pass
 
-    async def clear_relayed(self, everything: bool = False, limit: int = 1000) -> int:
+    async def clear_relayed(self, everything: bool = False, limit: int = 100) -> int:
         """Clear from their documents the relayed events owed for `ack_delay_seconds`
-        (all of them with `everything`); returns how many documents were due."""
+        (all of them with `everything`), at most `limit` documents a call: a database that
+        runs one command at a time (nx-27017) holds requests' writes back for as long as a
+        command takes. Returns how many documents were due."""
         due_before = time.monotonic() - self._ack_delay
         due: list[Pending] = []
         for key, (last_seq, since) in self._owed.items():

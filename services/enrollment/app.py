@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             concern,
             timeout_seconds=settings.http.request_timeout_seconds,
             ack_delay_seconds=settings.enrollment.outbox_clear_delay_seconds,
+            cached_learners=settings.enrollment.cached_learners,
         )
         await until_done(learners.create_indexes, "create indexes")
         reference = await until_done(
