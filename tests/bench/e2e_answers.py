@@ -18,8 +18,10 @@ CAPACITY_SHARE = 0.6
 
 
 def rates(sizes: Sizes, capacity: float) -> tuple[list[int], int]:
-    """The fixed rates plus 60% of the measured capacity (the headline), lowest first."""
-    headline = round(CAPACITY_SHARE * capacity) or min(sizes.e2e_rates)
+    """The fixed rates plus the headline, lowest first: the Speed issue asks for the
+    latency at 300 answers/s or more *and* at least 60% of the measured capacity, so the
+    headline is the higher of the two."""
+    headline = max(sizes.e2e_min_rate, round(CAPACITY_SHARE * capacity))
     return sorted({*sizes.e2e_rates, headline}), headline
 
 

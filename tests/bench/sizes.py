@@ -16,7 +16,8 @@ class Sizes:
     step_seconds: float  # each rate step of the HTTP capacity search
     rates: tuple[int, ...]  # the rates tried, lowest first, until one fails
     e2e_seconds: float  # each answer rate of the end-to-end latency
-    e2e_rates: tuple[int, ...]  # besides 60% of the measured answer capacity
+    e2e_rates: tuple[int, ...]  # besides the headline rate
+    e2e_min_rate: int  # the headline is this or 60% of the measured capacity, the higher
     memory_points: tuple[int, ...]
     restart_backlog: int  # learners produced while a service is down (0: not measured)
     stream_timeout: float
@@ -33,6 +34,7 @@ QUICK = Sizes(
     rates=(50, 100),
     e2e_seconds=3,
     e2e_rates=(50,),
+    e2e_min_rate=50,
     memory_points=(1_000, 5_000),
     restart_backlog=0,
     stream_timeout=90,
@@ -46,6 +48,7 @@ STANDARD = Sizes(
     rates=RATES,
     e2e_seconds=10,
     e2e_rates=(100, 250, 500),
+    e2e_min_rate=300,
     memory_points=(10_000, 100_000, 300_000),
     restart_backlog=0,
     stream_timeout=240,
