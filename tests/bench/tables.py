@@ -159,7 +159,8 @@ def _http(doc: dict[str, Any]) -> str:
     ]
     return (
         "## Enrollment, one instance, open loop\n\n"
-        "Requests at a constant rate from a generator in its own process (tests/bench/http1.py: keep-alive connections, httptools), latency "
+        "Requests at a constant rate from a generator in its own process "
+        "(`tests/bench/http1.py`: keep-alive connections, httptools), latency "
         "from each request's scheduled time (no coordinated omission); the rate steps up "
         "until p99 exceeds 250 ms, a request fails or fewer than 90% of the scheduled "
         "requests complete; capacity is the highest passing rate. `generator CPU` is the "
