@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pymongo
 import pytest
 
 from hocvuso.devstack import SERVICES, Stack, running_stack
@@ -27,6 +28,7 @@ from tests.e2e.kafka_tools import (
     group_members,
     produce,
     produce_all,
+    read_topic,
 )
 from tests.e2e.learning import register, study, take
 from tests.e2e.traffic import Traffic
@@ -174,7 +176,10 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
         eventually(settled, 60)
     except AssertionError as late:
         members = group_members(own_stack, "hocvuso-stats")
-        raise AssertionError(f"accepted {accepted}, counted {counts()}; {members}") from late
+        on_kafka = registrations_on_kafka(own_stack, commune)
+        raise AssertionError(
+            f"accepted {accepted}, counted {counts()}; on Kafka {on_kafka}; {members}"
+        ) from late
     time.sleep(2)  # a double count would show up now
     final = counts()
     assert (final["learners"], final["topics_completed"]) == (accepted, 2)
@@ -198,6 +203,26 @@ def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
     eventually(lambda: learners_counted(own_stack, commune) >= accepted, timeout=60)
     time.sleep(2)
     assert learners_counted(own_stack, commune) == accepted
+
+
+def registrations_on_kafka(stack: Stack, commune: str) -> dict[str, object]:
+    """Which learners of the commune the learners topic holds, per partition: tells a
+    registration that never reached Kafka from one that stats did not count."""
+    records = read_topic(stack, ev.LearnerRegistered.topic, lambda _: False, timeout=3)
+    learners: dict[int, set[bytes]] = {}
+    for r in records:
+        if commune.encode() in (r.value or b""):
+            learners.setdefault(r.partition, set()).add(r.key)
+    with pymongo.MongoClient(f"mongodb://127.0.0.1:{stack.mongo_port}") as client:
+        docs = client["hocvuso_enrollment"]["learners"]
+        in_outbox = docs.count_documents({"pending": True, "learner.profile.commune_code": commune})
+        stored = docs.count_documents({"learner.profile.commune_code": commune})
+    return {
+        "distinct": len(set().union(*learners.values())) if learners else 0,
+        "per_partition": {p: len(keys) for p, keys in sorted(learners.items())},
+        "stored_by_enrollment": stored,
+        "still_in_an_outbox": in_outbox,
+    }
 
 
 FAULTS = Path(__file__).parent / "faults"
