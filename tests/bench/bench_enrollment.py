@@ -3,8 +3,8 @@
 The generator (`loadgen`, the one `make bench` uses) runs in its own process and sends at a
 constant arrival rate whatever the server does; each latency is taken from the time the
 request was *scheduled*, so a slow server is charged for the queue it causes (no
-coordinated omission). A request that was not answered 2xx counts as an error. The whole stack runs as in production (every service,
-Tansu, nx-27017 with majority+journal writes).
+coordinated omission). A request that was not answered 2xx counts as an error. The whole
+stack runs as in production (every service, Tansu, nx-27017 with majority+journal writes).
 
     python -m tests.bench.bench_enrollment --kind lesson --rates 600,800,1000 --seconds 10
 """
