@@ -217,11 +217,18 @@ def registrations_on_kafka(stack: Stack, commune: str) -> dict[str, object]:
         docs = client["hocvuso_enrollment"]["learners"]
         in_outbox = docs.count_documents({"pending": True, "learner.profile.commune_code": commune})
         stored = docs.count_documents({"learner.profile.commune_code": commune})
+        held = [
+            (d["_id"], d.get("_v"), d.get("outbox_last"), [e.get("seq") for e in d["outbox"]])
+            for d in docs.find({"pending": True}).limit(5)
+        ]
+        pending_anywhere = docs.count_documents({"pending": True})
     return {
         "distinct": len(set().union(*learners.values())) if learners else 0,
         "per_partition": {p: len(keys) for p, keys in sorted(learners.items())},
         "stored_by_enrollment": stored,
         "still_in_an_outbox": in_outbox,
+        "pending_anywhere": pending_anywhere,
+        "held": held,
     }
 
 
