@@ -83,6 +83,7 @@ class Publisher:
         pending = []
         for event, ce_id in zip(events, ids, strict=True):
             record = to_record(event, source, ce_id)
+            await self._track(record.topic)
             pending.append(
                 await self._producer.send(
                     record.topic, record.value, key=record.key, headers=record.headers
@@ -125,9 +126,11 @@ class Publisher:
     async def _track(self, topic: str) -> None:
         """aiokafka refreshes the metadata of the topics it tracks only, and tracks a topic
         only once it found it missing; the others come from the first, whole fetch. Tracking
-        a first new topic (a changelog) drops them all from the next refresh, and records
-        in flight to them wait for a leader until they time out (30 s, seen in the e2e
-        tests). So the first time, every topic known so far is tracked along with it."""
+        a first new topic (a changelog, or the dead-letter topic the first time a record is
+        dead-lettered) drops them all from the next refresh, and records in flight to them
+        wait for a leader until they time out (30 s, seen in the e2e tests: an accepted
+        registration left in enrollment's outbox, a quiz not graded). So every topic sent
+        to goes through here, and the first new one brings every topic known so far."""
         if topic in self._tracked:
             return
         client = self._producer.client
@@ -142,6 +145,7 @@ class Publisher:
 
     async def dead_letter(self, record: InboundRecord, error: str) -> None:
         headers = dead_letter_headers(record, error, self._service)
+        await self._track(DEAD_LETTER_TOPIC)
         await self._producer.send_and_wait(
             DEAD_LETTER_TOPIC, record.value, key=record.key, headers=headers
         )

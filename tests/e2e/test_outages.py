@@ -94,7 +94,14 @@ def test_with_the_database_down_writes_fail_fast_and_nothing_accepted_is_lost(
     # A 503 may hide a write that was stored after all (the answer was lost, not the
     # write): the client retries with its key and every learner is there exactly once.
     expected = traffic.retry_the_failed() + 1
-    eventually(lambda: learners_counted(own_stack, COMMUNE_DATABASE) >= expected, timeout=120)
+    try:
+        eventually(lambda: learners_counted(own_stack, COMMUNE_DATABASE) >= expected, timeout=120)
+    except AssertionError as late:
+        counted = learners_counted(own_stack, COMMUNE_DATABASE)
+        on_kafka = registrations_on_kafka(own_stack, COMMUNE_DATABASE)
+        raise AssertionError(
+            f"accepted {expected}, counted {counted}; on Kafka {on_kafka}"
+        ) from late
     time.sleep(2)  # a double count would show up now
     assert learners_counted(own_stack, COMMUNE_DATABASE) == expected
     # The stack works on: a quiz is graded and recorded after the outage.
