@@ -80,10 +80,11 @@ class Publisher:
     async def publish(self, events: Sequence[Event], ce_ids: Sequence[str | None] = ()) -> None:
         source = f"/hocvuso/{self._service}"
         ids = list(ce_ids) or [None] * len(events)
+        records = [to_record(e, source, ce_id) for e, ce_id in zip(events, ids, strict=True)]
+        for topic in {record.topic for record in records}:  # once per batch, not per event
+            await self._track(topic)
         pending = []
-        for event, ce_id in zip(events, ids, strict=True):
-            record = to_record(event, source, ce_id)
-            await self._track(record.topic)
+        for record in records:
             pending.append(
                 await self._producer.send(
                     record.topic, record.value, key=record.key, headers=record.headers
