@@ -129,9 +129,8 @@ class Publisher:
         only once it found it missing; the others come from the first, whole fetch. Tracking
         a first new topic (a changelog, or the dead-letter topic the first time a record is
         dead-lettered) drops them all from the next refresh, and records in flight to them
-        wait for a leader until they time out (30 s, seen in the e2e tests: an accepted
-        registration left in enrollment's outbox, a quiz not graded). So every topic sent
-        to goes through here, and the first new one brings every topic known so far."""
+        wait for a leader until they time out (30 s). So every topic sent to goes through
+        here, and the first new one brings every topic known so far."""
         if topic in self._tracked:
             return
         client = self._producer.client

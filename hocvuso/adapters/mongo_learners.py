@@ -93,6 +93,7 @@ class MongoLearners:
         # oldest first.
         self._owed: dict[str, tuple[int, float]] = {}
         self._ack_delay = ack_delay_seconds
+        self._swept_to = ""  # the sweep's place: the last `_id` it read ("": the start)
         # A shared round trip runs under no caller's deadline: each has this one instead.
         self._timeout = timeout_seconds
         self._get = Coalescer(self._get_many, timeout=timeout_seconds)
@@ -100,7 +101,7 @@ class MongoLearners:
         self._save = Coalescer(self._save_many, timeout=timeout_seconds)
 
     async def create_indexes(self) -> None:
-        await self.learners.create_index("pending")
+        await self.learners.create_index([("pending", 1), ("_id", 1)])
 
     async def get(self, learner_id: str) -> Stored | None:
         return await self._get(learner_id)
@@ -253,11 +254,16 @@ class MongoLearners:
 
     async def pending(self, limit: int) -> list[Pending]:
         # What `unsent` holds is left to it, and what was relayed and is owed a clearing:
-        # read here too, it would be published twice.
-        cursor = self.learners.find({"pending": True}, {"outbox": 1, "outbox_last": 1}).limit(limit)
+        # read here too, it would be published twice. Under load most pending documents are
+        # such, so each sweep reads on from where the last one stopped (in `_id` order)
+        # rather than from the start: every document is reached, however many come first.
+        query = {"pending": True, "_id": {"$gt": self._swept_to}}
+        cursor = self.learners.find(query, {"outbox": 1, "outbox_last": 1})
+        docs = [doc async for doc in cursor.sort("_id", 1).limit(limit)]
+        self._swept_to = docs[-1]["_id"] if len(docs) == limit else ""
         return [
             _pending(doc["_id"], doc)
-            async for doc in cursor
+            for doc in docs
             if doc["_id"] not in self._unsent and doc["_id"] not in self._owed
         ]
 

@@ -1,10 +1,10 @@
 """The relay: hands the events accepted into MongoDB to Kafka, in order, at least once.
 
 It wakes as soon as a request stored an event and takes what this process wrote from
-memory (`unsent`), without reading it back; every `sweep_seconds`, and whenever it is
-idle that long, it reads the database for what an earlier process (or another instance)
-left behind. A document's events are acknowledged only after the broker acknowledged
-them, so a crash repeats a publication — with the same `ce_id` — and never drops one.
+memory (`unsent`), without reading it back; every `sweep_seconds` it also reads the
+database for what an earlier process (or another instance) left behind. A document's
+events are acknowledged only after the broker acknowledged them, so a crash repeats a
+publication — with the same `ce_id` — and never drops one.
 """
 
 from __future__ import annotations
@@ -54,11 +54,13 @@ class OutboxRelay:
 
     async def relay_once(self) -> int:
         """Publish one batch of pending documents; returns how many it relayed."""
-        if time.monotonic() >= self._next_sweep:
+        # What this process wrote is taken every round: the sweep leaves it out, so a round
+        # that only swept could leave a last event waiting for the next request's wake-up.
+        pending = self._store.unsent(self._batch)
+        room = self._batch - len(pending)
+        if room > 0 and time.monotonic() >= self._next_sweep:
             self._next_sweep = time.monotonic() + self._sweep_seconds
-            pending = await until_done(lambda: self._store.pending(self._batch), "read the outbox")
-        else:
-            pending = self._store.unsent(self._batch)
+            pending += await until_done(lambda: self._store.pending(room), "read the outbox")
         self._pending_estimate = sum(len(p.events) for p in pending)
         if not pending:
             return 0

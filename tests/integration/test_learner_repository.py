@@ -13,6 +13,7 @@ import pytest
 from pymongo import WriteConcern
 
 from hocvuso.adapters.mongo_learners import MongoLearners
+from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.adapters.repositories import Outgoing
 from hocvuso.domain import events as ev
 from hocvuso.domain.enrollment import Attempt, Learner, Profile, Result
@@ -220,6 +221,53 @@ def test_the_relay_takes_this_process_outboxes_from_memory_and_the_rest_from_the
         assert left == mine
         await here.acknowledge([mine])
         assert here.unsent(10) == [] and await restarted.pending(10) == []
+
+    run(scenario())
+
+
+class _Broker:
+    """Stands in for the publisher: records what the relay hands over."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def publish(self, events: Any, ce_ids: Any) -> None:
+        self.sent += list(ce_ids)
+
+
+def test_a_round_of_the_relay_that_sweeps_still_takes_what_memory_holds(
+    fresh_database: Callable[[], Any],
+) -> None:
+    """The sweep leaves this process's own outboxes to memory, so a round that sweeps must
+    take them too: otherwise, with no request to wake the relay, a last event waits."""
+
+    async def scenario() -> None:
+        here = MongoLearners(fresh_database(), WriteConcern(w="majority", j=True))
+        broker = _Broker()
+        relay = OutboxRelay(here, broker, "test", sweep_seconds=0)  # every round sweeps
+        await here.add(learner("l1"), [progressed("l1", 1)])
+        assert await relay.relay_once() == 1
+        assert broker.sent == ["ce-1"]
+
+    run(scenario())
+
+
+def test_every_sweep_reads_on_so_owed_documents_cannot_hide_one_left_behind(
+    fresh_database: Callable[[], Any],
+) -> None:
+    """Relayed documents owed a clearing are still pending in the database; however many
+    of them sort first, a document an earlier process left behind is reached."""
+
+    async def scenario() -> None:
+        concern = WriteConcern(w="majority", j=True)
+        database = fresh_database()
+        here = MongoLearners(database, concern, ack_delay_seconds=60)
+        for key in ("a1", "a2", "a3", "a4"):
+            await here.add(learner(key), [progressed(key, 1)])
+        await here.acknowledge(here.unsent(10))  # relayed, owed a clearing for a minute
+        await MongoLearners(database, concern).add(learner("z9"), [progressed("z9", 7)])
+        found = [p.key for _ in range(3) for p in await here.pending(2)]
+        assert found == ["z9"]
 
     run(scenario())
 
