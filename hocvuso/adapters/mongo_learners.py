@@ -101,7 +101,7 @@ class MongoLearners:
         self._save = Coalescer(self._save_many, timeout=timeout_seconds)
 
     async def create_indexes(self) -> None:
-        await self.learners.create_index([("pending", 1), ("_id", 1)])
+        await self.learners.create_index("pending")
 
     async def get(self, learner_id: str) -> Stored | None:
         return await self._get(learner_id)
