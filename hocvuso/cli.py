@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
+from hocvuso.domain.access import ROLES
 from hocvuso.settings import DEFAULT_PORTS, Settings
 
 SERVICES = tuple(DEFAULT_PORTS)
@@ -86,6 +87,25 @@ def _schemas(_: argparse.Namespace) -> int:
     return 0
 
 
+def _token(args: argparse.Namespace) -> int:
+    from hocvuso.dev_identity import DevIdentity
+
+    subs = list(args.sub or [])
+    if args.subs_from:
+        lines = Path(args.subs_from).read_text().splitlines()
+        subs += [line.strip() for line in lines if line.strip()]
+    try:
+        identity = DevIdentity(Path(args.state_dir))
+        tokens = identity.tokens(
+            args.role, subs or [f"{args.role}-1"], args.scope, args.hours * 3600
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print("\n".join(tokens))
+    return 0
+
+
 def _dev(args: argparse.Namespace) -> int:
     from hocvuso.devstack import run_forever
 
@@ -110,6 +130,17 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("schemas", help="regenerate schemas/events from the event types").set_defaults(
         func=_schemas
     )
+    token = sub.add_parser(
+        "token",
+        help="print bearer tokens the local stack accepts (one per account, one per line)",
+    )
+    token.add_argument("--role", required=True, choices=ROLES)
+    token.add_argument("--scope", help="unit code (unit_manager) or commune code (commune_manager)")
+    token.add_argument("--sub", action="append", help="the account; repeat for several")
+    token.add_argument("--subs-from", metavar="FILE", help="accounts, one per line")
+    token.add_argument("--hours", type=int, default=24, help="how long the tokens stay valid")
+    token.add_argument("--state-dir", default=".run", help="where `make run` keeps its state")
+    token.set_defaults(func=_token)
     dev = sub.add_parser("dev", help="start the whole local stack (what `make run` does)")
     dev.add_argument("--state-dir", default=".run")
     dev.add_argument("--no-demo", action="store_true", help="skip the demo learners")

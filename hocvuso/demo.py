@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from hocvuso.course_files import packaged_catalog
+from hocvuso.dev_identity import DevIdentity
 from hocvuso.domain.course import FINAL_POOL, Course
 
 # (name, category, commune official code, unit code, topics to finish, take the exam)
@@ -25,11 +26,13 @@ DEMO_LEARNERS = [
 @dataclass
 class Client:
     base: str
+    token: str  # the learner's own: each demo learner acts for themselves
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         data = json.dumps(body).encode() if body is not None else None
+        headers = {"content-type": "application/json", "authorization": f"Bearer {self.token}"}
         request = urllib.request.Request(
-            self.base + path, data=data, method=method, headers={"content-type": "application/json"}
+            self.base + path, data=data, method=method, headers=headers
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return cast(dict[str, Any], json.loads(response.read()))  # every answer is an object
@@ -71,12 +74,12 @@ def wait_eligible(client: Client, learner_id: str, timeout: float = 30) -> None:
     raise TimeoutError(f"learner {learner_id} not eligible for the exam after {timeout:.0f} s")
 
 
-def load_demo(enrollment_url: str) -> str:
-    client = Client(enrollment_url)
+def load_demo(enrollment_url: str, identity: DevIdentity) -> str:
     catalog = packaged_catalog()
     course = catalog[catalog.versions[-1]]
     certified = 0
-    for name, category, commune, unit, topics, exam in DEMO_LEARNERS:
+    for number, (name, category, commune, unit, topics, exam) in enumerate(DEMO_LEARNERS, 1):
+        client = Client(enrollment_url, identity.token("learner", f"demo-learner-{number}"))
         body = {"full_name": name, "category": category, "commune_code": commune, "unit_code": unit}
         learner_id = client.call("POST", "/v1/learners", body)["learner_id"]
         for topic in course.topic_numbers[:topics]:

@@ -20,9 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+from hocvuso import dev_identity
+from hocvuso.domain.access import Role
 from hocvuso.settings import DEFAULT_PORTS
 
 SERVICES = tuple(DEFAULT_PORTS)
+# One ready-made token per role for `make run` to print (scopes from the reference data).
+DEMO_ROLES: tuple[tuple[Role, str | None], ...] = (
+    ("learner", None),
+    ("unit_manager", "so-khoa-hoc-cong-nghe"),
+    ("commune_manager", "21025"),
+    ("province_admin", None),
+    ("auditor", None),
+)
 
 
 def free_port() -> int:
@@ -96,6 +106,7 @@ class Stack:
             "HOCVUSO_CERTS__SIGNING_KEY_FILE": str(self.state_dir / "signing-key.pem"),
             "HOCVUSO_HTTP__HOST": "127.0.0.1",
             "PYTHONUNBUFFERED": "1",
+            **dev_identity.auth_env(self.state_dir),
             **self.extra_env,
         }
 
@@ -170,8 +181,15 @@ class Stack:
         """Send a signal to one process of the stack (SIGSTOP to stall it, say)."""
         os.kill(self.procs[name].pid, signum)
 
+    @property
+    def identity(self) -> dev_identity.DevIdentity:
+        """The stack's identity provider, to mint bearer tokens with."""
+        return dev_identity.DevIdentity(self.state_dir)
+
     def prepare(self) -> None:
-        """Topics, master data and a signing key: what the services expect to find."""
+        """Topics, master data, a signing key and the identity provider's key: what the
+        services expect to find."""
+        dev_identity.ensure(self.state_dir)
         key = self.state_dir / "signing-key.pem"
         for command in (["topics"], ["seed"], *([] if key.exists() else [["keygen", str(key)]])):
             subprocess.run(
@@ -286,7 +304,7 @@ def run_forever(state_dir: Path, demo: bool = True) -> int:
     print("starting the local stack (Tansu broker, nx-27017, four services) ...", flush=True)
     with running_stack(state_dir, ports) as stack:
         if demo:
-            print(load_demo(stack.url("enrollment")), flush=True)
+            print(load_demo(stack.url("enrollment"), stack.identity), flush=True)
         _print_welcome(stack, time.monotonic() - started)
         try:
             while all(p.poll() is None for p in stack.procs.values()):
@@ -306,4 +324,10 @@ def _print_welcome(stack: Stack, seconds: float) -> None:
     print(f"  kafka       127.0.0.1:{stack.kafka_port} (Tansu, in memory)")
     print(f"  mongodb     mongodb://127.0.0.1:{stack.mongo_port} (nx-27017)")
     print(f"\n  try: curl {stack.url('stats')}/v1/stats/province")
+    print(
+        "\n  bearer tokens for 24 hours (more: hocvuso token --role ROLE [--scope CODE] [--sub ID])"
+    )
+    for role, scope in DEMO_ROLES:
+        token = stack.identity.token(role, f"{role}-1", scope)
+        print(f"  {role}{f' ({scope})' if scope else ''}:\n    {token}")
     print("  walk a learner through by hand: see README.md. Ctrl-C stops everything.", flush=True)

@@ -59,6 +59,16 @@ class EnrollmentSettings(BaseModel):
     cached_learners: int = Field(default=30_000, ge=1)
 
 
+class AuthSettings(BaseModel):
+    # The identity provider's public keys: a JWKS file or an http(s) URL. Routes that need
+    # a token refuse every request while this is unset (`make run` sets its own).
+    jwks: str | None = None
+    issuer: str | None = None  # required with `jwks`: the `iss` every token must carry
+    audience: str = "hocvuso"
+    jwks_cache_seconds: float = Field(default=300, gt=0)
+    leeway_seconds: float = Field(default=30, ge=0)  # clock skew allowed on exp/nbf/iat
+
+
 class CertsSettings(BaseModel):
     signing_key_file: Path | None = None
     issuer: str = "https://binhdanhocvuso.quangngai.gov.vn"
@@ -83,6 +93,7 @@ class Settings(BaseSettings):
     kafka: KafkaSettings = KafkaSettings()
     mongo: MongoSettings = MongoSettings()
     http: HttpSettings = HttpSettings()
+    auth: AuthSettings = AuthSettings()
     enrollment: EnrollmentSettings = EnrollmentSettings()
     certs: CertsSettings = CertsSettings()
     stats: StatsSettings = StatsSettings()

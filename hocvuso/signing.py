@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
 def new_key() -> Ed25519PrivateKey:
@@ -55,6 +56,16 @@ class Signer:
         }
         self.key_id = _b64(hashlib.sha256(raw).digest()[:12])
         self.public_jwk["kid"] = self.key_id
+
+    @property
+    def id_secret(self) -> bytes:
+        """A secret derived from the private key, for ids nobody else can compute."""
+        raw = self._key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        return HKDF(hashes.SHA256(), 32, salt=None, info=b"hocvuso certificate ids").derive(raw)
 
     def sign(self, claims: dict[str, Any]) -> str:
         return jwt.encode(claims, self._key, algorithm="EdDSA", headers={"kid": self.key_id})

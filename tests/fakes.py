@@ -7,7 +7,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hocvuso.adapters.repositories import Outgoing, Pending, Stored
+from hocvuso.adapters.repositories import Account, Outgoing, Pending, Stored
 from hocvuso.domain.counters import COUNT_FIELDS, Counts, empty_counts
 from hocvuso.domain.enrollment import Learner
 
@@ -16,6 +16,7 @@ class MemoryLearners:
     def __init__(self) -> None:
         self.docs: dict[str, tuple[int, Learner, list[tuple[int, Outgoing]], int]] = {}
         self.owners: dict[str, str] = {}
+        self.accounts: dict[str, Account] = {}
 
     async def get(self, learner_id: str) -> Stored | None:
         doc = self.docs.get(learner_id)
@@ -40,6 +41,12 @@ class MemoryLearners:
         added = [(last + i, e) for i, e in enumerate(events, start=1)]
         self.docs[learner.learner_id] = (version + 1, learner, outbox + added, last + len(events))
         return Stored(learner, version + 1)
+
+    async def account(self, account: str) -> Account | None:
+        return self.accounts.get(account)
+
+    async def bind(self, binding: Account) -> Account:
+        return self.accounts.setdefault(binding.account, binding)
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         self.owners[attempt_id] = learner_id

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pymongo
 from aiokafka.errors import KafkaError
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.telemetry import TelemetryConfig
@@ -15,7 +16,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pymongo.errors import PyMongoError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hocvuso.adapters.auth import TokenVerifier
 from hocvuso.adapters.failures import Unavailable, is_transient
+from hocvuso.adapters.http_access import PUBLIC, document_refusals, secure
+from hocvuso.adapters.problems import problem
 from hocvuso.domain.progress import RuleViolation
 
 if TYPE_CHECKING:
@@ -27,9 +31,15 @@ log = logging.getLogger(__name__)
 _NO_TELEMETRY = TelemetryConfig(tracing=False, metrics=False, logs=False, operation_spans=False)
 
 
-def service_app(title: str, lifespan: Lifespan, description: str = "") -> FastAPI:
+def service_app(
+    title: str,
+    lifespan: Lifespan,
+    description: str = "",
+    routers: Sequence[APIRouter] = (),
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
     """A service's FastAPI app with the shell they all share: error bodies, health,
-    readiness and metrics."""
+    readiness and metrics, its routes, and who may call each (`secure`)."""
     app = FastAPI(
         title=title,
         version="1",
@@ -39,19 +49,26 @@ def service_app(title: str, lifespan: Lifespan, description: str = "") -> FastAP
     )
     add_error_handlers(app)
     add_operational_routes(app)
+    for router in routers:
+        document_refusals(router)
+        app.include_router(router)
+    secure(app, verifier)
     return app
 
 
 def add_operational_routes(app: FastAPI) -> None:
     """Health, readiness and metrics, answered from the service's runtime."""
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers")
+    @app.get(
+        "/healthz", tags=["ops"], summary="Liveness: the process answers", dependencies=[PUBLIC]
+    )
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
         "/readyz",
         tags=["ops"],
+        dependencies=[PUBLIC],
         summary="Readiness: this process can serve its routes",
         description=(
             "A service with routes of its own is ready when its database answers; a process "
@@ -70,6 +87,7 @@ def add_operational_routes(app: FastAPI) -> None:
     @app.get(
         "/metrics",
         tags=["ops"],
+        dependencies=[PUBLIC],
         summary="Prometheus metrics",
         response_class=PlainTextResponse,
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
@@ -99,10 +117,6 @@ class _Deadline:
             await self._app(scope, receive, send)
 
 
-def problem(status: int, title: str, detail: object, **extra: object) -> JSONResponse:
-    return JSONResponse({"error": title, "detail": detail, **extra}, status_code=status)
-
-
 def add_error_handlers(app: FastAPI) -> None:
     """Every refusal is a JSON body that says why; never a stack trace."""
 
@@ -127,9 +141,3 @@ def add_error_handlers(app: FastAPI) -> None:
     for dependency_error in (PyMongoError, KafkaError, Unavailable, TimeoutError):
         app.add_exception_handler(dependency_error, failed)
     app.add_exception_handler(Exception, failed)
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The request body or parameters are malformed"},
-    404: {"description": "No such resource"},
-}

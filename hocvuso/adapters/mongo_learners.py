@@ -1,5 +1,8 @@
 """Enrollment's learners in MongoDB: one document per learner, its outbox inside it.
 
+Each account's one learner is bound in `accounts` (`_id` = the account), written before the
+learner: an insert refused as a duplicate tells a second registration from a first.
+
 The documents this process last read or wrote are kept in memory (bounded), so a change
 usually costs one round trip, the conditional write: a copy made stale by another
 instance fails that write's version check, and the caller reads again with `get`. An
@@ -36,13 +39,13 @@ from typing import Any
 import pymongo
 from pymongo import ReplaceOne, UpdateOne, WriteConcern
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from hocvuso.adapters.coalesce import Coalescer
 from hocvuso.adapters.mappers import learner_from_doc, learner_to_doc
 from hocvuso.adapters.mongo import update_versioned
 from hocvuso.adapters.recent import Recent
-from hocvuso.adapters.repositories import Outgoing, Pending, Stored
+from hocvuso.adapters.repositories import Account, Outgoing, Pending, Stored
 from hocvuso.domain.enrollment import Learner
 from hocvuso.events.envelope import decode_payload, encode
 
@@ -84,6 +87,8 @@ class MongoLearners:
         concern = write_concern or WriteConcern()
         self.learners = db.get_collection("learners", write_concern=concern)
         self.attempt_owners = db.get_collection("attempt_owners", write_concern=concern)
+        self.accounts = db.get_collection("accounts", write_concern=concern)
+        self._accounts: Recent[str, Account] = Recent(cached_learners)  # bindings never change
         self._recent: Recent[str, Stored] = Recent(cached_learners)
         self._owners: Recent[str, str] = Recent(_OWNERS)
         # Documents whose outbox this process wrote, oldest first: the relay takes them
@@ -219,6 +224,34 @@ class MongoLearners:
             "outbox_last": last + len(events),
             "pending": bool(outbox),
         }
+
+    async def account(self, account: str) -> Account | None:
+        known = self._accounts.get(account)
+        if known is not None:
+            return known
+        doc = await self.accounts.find_one({"_id": account})
+        if doc is None:
+            return None
+        found = Account(account, doc["learner_id"], doc.get("key"), doc.get("digest"))
+        self._accounts.put(account, found)
+        return found
+
+    async def bind(self, binding: Account) -> Account:
+        doc = {
+            "_id": binding.account,
+            "learner_id": binding.learner_id,
+            "key": binding.key,
+            "digest": binding.digest,
+        }
+        try:
+            await self.accounts.insert_one(doc)
+        except DuplicateKeyError:  # bound already, maybe a moment ago by another instance
+            stood = await self.account(binding.account)
+            if stood is None:  # bindings are never deleted
+                raise LookupError(f"account binding {binding.account!r} vanished") from None
+            return stood
+        self._accounts.put(binding.account, binding)
+        return binding
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         await self.attempt_owners.update_one(

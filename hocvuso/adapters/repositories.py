@@ -40,6 +40,17 @@ class Pending:
     events: Sequence[Outgoing]
 
 
+@dataclass(frozen=True, slots=True)
+class Account:
+    """An account's one learner, and the request that first registered it (its
+    idempotency key and a digest of its body, to tell a retry from a different request)."""
+
+    account: str
+    learner_id: str
+    key: str | None = None
+    digest: str | None = None
+
+
 class LearnerRepository(Protocol):
     async def get(self, learner_id: str) -> Stored | None:
         """The learner as stored now."""
@@ -56,6 +67,13 @@ class LearnerRepository(Protocol):
     ) -> Stored | None:
         """Replace `stored` if nobody changed it since it was read, returning what is now
         stored; None otherwise (nothing is written)."""
+
+    async def account(self, account: str) -> Account | None:
+        """The learner bound to this account, if any."""
+
+    async def bind(self, binding: Account) -> Account:
+        """Bind the account to a learner unless it is bound already; returns the binding
+        that stands (an earlier one wins, a race included)."""
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         """Remember whose attempt this is (idempotent; an entry may outlive a failed save)."""

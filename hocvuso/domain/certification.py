@@ -8,18 +8,21 @@ never signed without a name.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass, replace
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.course import FINAL_POOL
 
-_CERT_NAMESPACE = uuid.UUID("9a1f6c47-1f4e-4f0e-8a57-2f1b86f3c0d5")
 
-
-def certificate_id(learner_id: str, course_version: str) -> str:
-    """The same learner and course version always get the same id, so reissuing is a no-op."""
-    return str(uuid.uuid5(_CERT_NAMESPACE, f"{learner_id}|{course_version}"))
+def certificate_id(learner_id: str, course_version: str, secret: bytes) -> str:
+    """The same learner and course version always get the same id, so reissuing is a no-op;
+    keyed with the issuer's secret, so that nobody can compute it from a learner id."""
+    message = f"{learner_id}|{course_version}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
 def earns_certificate(event: ev.Event) -> bool:

@@ -59,6 +59,7 @@ class Learner:
     attempts: Mapping[str, Attempt] = field(default_factory=dict)
     completed_topics: frozenset[int] = frozenset()
     certificate_id: str | None = None
+    account: str | None = None  # who acts as this learner (the identity provider's `sub`)
 
     def attempts_in(self, pool: str) -> list[Attempt]:
         return [a for a in self.attempts.values() if a.pool == pool]
@@ -73,14 +74,14 @@ class MasterData:
 
     communes: Collection[str]
     units: Collection[str]
+    unit_parents: Mapping[str, str | None] = field(default_factory=dict)
 
 
 Decision = tuple[Learner, list[ev.Event]]
 
 
-def register(
-    learner_id: str, profile: Profile, master: MasterData, course: Course, now: datetime
-) -> Decision:
+def check_profile(profile: Profile, master: MasterData) -> None:
+    """Refuse a registration that names what does not exist or leaves out what it must."""
     if profile.commune_code not in master.communes:
         raise RuleViolation(
             f"no commune with official code {profile.commune_code!r}", "unknown_commune"
@@ -89,8 +90,23 @@ def register(
         raise RuleViolation(f"no unit with code {profile.unit_code!r}", "unknown_unit")
     if profile.category == "cbccvc" and profile.unit_code is None:
         raise RuleViolation("public-sector staff (cbccvc) must name their unit", "unit_required")
+
+
+def register(
+    learner_id: str,
+    profile: Profile,
+    master: MasterData,
+    course: Course,
+    now: datetime,
+    account: str | None = None,
+) -> Decision:
+    check_profile(profile, master)
     learner = Learner(
-        learner_id=learner_id, profile=profile, course_version=course.version, registered_at=now
+        learner_id=learner_id,
+        profile=profile,
+        course_version=course.version,
+        registered_at=now,
+        account=account,
     )
     event = ev.LearnerRegistered(
         learner_id=learner_id,

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from hocvuso.adapters.http import ERROR_RESPONSES, problem
+from hocvuso.adapters.http_access import PUBLIC
+from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.signing import Signer
 
 router = APIRouter()
@@ -27,7 +28,6 @@ def _signer(request: Request) -> Signer:
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "certificate_id": doc["_id"],
-        "learner_id": doc["learner_id"],
         "full_name": doc["full_name"],
         "course_version": doc["course_version"],
         "exam": {"correct": doc["exam_correct"], "total": doc["exam_total"]},
@@ -36,13 +36,18 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/v1/keys", summary="The public keys that verify certificates (JWKS)")
+@router.get(
+    "/v1/keys",
+    dependencies=[PUBLIC],
+    summary="The public keys that verify certificates (JWKS)",
+)
 async def keys(request: Request) -> dict[str, Any]:
     return {"keys": [_signer(request).public_jwk]}
 
 
 @router.get(
     "/v1/certificates/{certificate_id}",
+    dependencies=[PUBLIC],
     response_model=None,  # a problem or the certificate: no model, as before annotations
     responses=ERROR_RESPONSES,
     summary="A certificate",
@@ -56,6 +61,7 @@ async def certificate(certificate_id: str, request: Request) -> JSONResponse | d
 
 @router.post(
     "/v1/certificates/verify",
+    dependencies=[PUBLIC],
     responses={**ERROR_RESPONSES, 422: {"description": "The token is not a valid certificate"}},
     response_model=None,
     summary="Check a certificate token someone was shown",

@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "hocvuso certs",
         service_lifespan(settings, SERVICE, setup),
         "Electronic certificates, signed with Ed25519 (JWS, alg EdDSA).",
+        routers=[router],
     )
     app.state.signer = signer
-    app.include_router(router)
     return app

@@ -13,11 +13,11 @@ from hocvuso.signing import Signer
 def issue(decision: IssueCertificate, issuer: str, signer: Signer) -> dict[str, Any]:
     """The certificate document: its public fields and the signed token over them."""
     exam = decision.exam
-    cert_id = certificate_id(decision.learner_id, exam.course_version)
+    cert_id = certificate_id(decision.learner_id, exam.course_version, signer.id_secret)
     issued_at = exam.graded_at  # not the clock: deciding again yields the same document
     claims = {
+        # No learner id: the token is shown to anyone the holder shows it to.
         "iss": issuer,
-        "sub": decision.learner_id,
         "jti": cert_id,
         "iat": int(issued_at.timestamp()),
         "name": decision.full_name,

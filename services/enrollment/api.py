@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header, Request
+from fastapi import APIRouter, FastAPI, Header
+from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from hocvuso.adapters.http import ERROR_RESPONSES, problem
+from hocvuso.adapters.http_access import PUBLIC, allow
 from hocvuso.adapters.metrics import REJECTED_COMMANDS
+from hocvuso.adapters.problems import ERROR_RESPONSES, problem
+from hocvuso.domain.access import Action, Principal
 from hocvuso.domain.enrollment import Profile
 from hocvuso.domain.progress import RuleViolation
 from hocvuso.views import course_outline, progress_summary
@@ -25,7 +30,13 @@ from services.enrollment.models import (
     Registration,
     pool_of,
 )
-from services.enrollment.service import AttemptNotFound, Enrollment, LearnerNotFound
+from services.enrollment.service import (
+    AttemptNotFound,
+    Enrollment,
+    IdempotencyConflict,
+    LearnerNotFound,
+    Request,
+)
 
 router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -63,7 +74,13 @@ def _new_id(scope: str, idempotency_key: str | None) -> str:
     return uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{scope}|{idempotency_key}").hex
 
 
-def _service(request: Request) -> Enrollment:
+# The caller, proven by their token and allowed the route's action (hocvuso.domain.access).
+Registering = Annotated[Principal, allow(Action.REGISTER)]
+Reading = Annotated[Principal, allow(Action.READ_LEARNER)]
+Studying = Annotated[Principal, allow(Action.STUDY)]
+
+
+def _service(request: HttpRequest) -> Enrollment:
     service: Enrollment = request.app.state.enrollment
     return service
 
@@ -82,18 +99,34 @@ def add_refusals(app: FastAPI) -> None:
     """Enrollment's refusals: a rule's code decides the status; unknown ids are 404."""
 
     @app.exception_handler(RuleViolation)
-    async def refused(_: Request, exc: RuleViolation) -> JSONResponse:
+    async def refused(_: HttpRequest, exc: RuleViolation) -> JSONResponse:
         return refusal(exc)
 
     @app.exception_handler(LearnerNotFound)
     @app.exception_handler(AttemptNotFound)
-    async def not_found(_: Request, exc: LookupError) -> JSONResponse:
+    async def not_found(_: HttpRequest, exc: LookupError) -> JSONResponse:
         what = "learner" if isinstance(exc, LearnerNotFound) else "attempt"
         return problem(404, "not_found", f"no {what} {exc.args[0]!r}")
 
+    @app.exception_handler(IdempotencyConflict)
+    async def key_reused(_: HttpRequest, exc: IdempotencyConflict) -> JSONResponse:
+        detail = "this Idempotency-Key was used before for a different request; use a new key"
+        return problem(422, "idempotency_key_reused", detail)
 
-@router.get("/course", summary="Topics and lessons of the course in force (no answer key)")
-async def course(request: Request) -> dict[str, object]:
+
+def _request(idempotency_key: str | None, body: BaseModel) -> Request:
+    if idempotency_key is None:
+        return Request()
+    digest = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+    return Request(idempotency_key, digest)
+
+
+@router.get(
+    "/course",
+    summary="Topics and lessons of the course in force (no answer key)",
+    dependencies=[PUBLIC],
+)
+async def course(request: HttpRequest) -> dict[str, object]:
     return course_outline(_service(request).catalog.in_force_at(datetime.now(UTC)))
 
 
@@ -101,22 +134,52 @@ async def course(request: Request) -> dict[str, object]:
     "/learners",
     status_code=201,
     response_model=Registered,
-    summary="Register a learner",
-    responses={**RETRIED, 422: {"description": "Unknown commune or unit"}, **UNAVAILABLE},
+    summary="Register the caller as a learner (one learner per account)",
+    description=(
+        "Registering again answers 200 with the caller's existing learner; what the second "
+        "call asked differently is ignored. With an `Idempotency-Key` the caller used before "
+        "for a different body, 422."
+    ),
+    responses={
+        200: {"description": "The caller is registered already: their learner"},
+        422: {"description": "Unknown commune or unit, or an Idempotency-Key reused"},
+        **UNAVAILABLE,
+    },
 )
 async def register(
-    body: Registration, request: Request, idempotency_key: IdempotencyKey = None
+    body: Registration,
+    request: HttpRequest,
+    caller: Registering,
+    idempotency_key: IdempotencyKey = None,
 ) -> Registered | JSONResponse:
-    learner_id = _new_id("learner", idempotency_key)
-    learner, created = await _service(request).register(learner_id, Profile(**body.model_dump()))
-    answer = Registered(learner_id=learner_id, course_version=learner.course_version)
+    profile = Profile(**body.model_dump())
+    learner, created = await _service(request).register(
+        caller, profile, _request(idempotency_key, body)
+    )
+    answer = Registered(learner_id=learner.learner_id, course_version=learner.course_version)
     return answer if created else JSONResponse(answer.model_dump(), status_code=200)
 
 
-@router.get("/learners/{learner_id}/progress", summary="Where the learner stands")
-async def learner_progress(learner_id: str, request: Request) -> dict[str, object]:
+@router.get(
+    "/me",
+    summary="The caller's own learner: id and where they stand",
+    responses={404: {"description": "The caller has not registered"}},
+)
+async def me(request: HttpRequest, caller: Reading) -> dict[str, object]:
     service = _service(request)
-    learner = await service.learner(learner_id)
+    learner = await service.own_learner(caller)
+    return {
+        "learner_id": learner.learner_id,
+        **progress_summary(learner, service.course_of(learner)),
+    }
+
+
+@router.get("/learners/{learner_id}/progress", summary="Where the learner stands")
+async def learner_progress(
+    learner_id: str, request: HttpRequest, caller: Reading
+) -> dict[str, object]:
+    service = _service(request)
+    learner = await service.learner(caller, learner_id)
     return progress_summary(learner, service.course_of(learner))
 
 
@@ -126,10 +189,14 @@ async def learner_progress(learner_id: str, request: Request) -> dict[str, objec
     responses={**CONFLICT, **UNAVAILABLE},
 )
 async def lesson_progress(
-    learner_id: str, lesson_id: str, body: LessonProgress, request: Request
+    learner_id: str,
+    lesson_id: str,
+    body: LessonProgress,
+    request: HttpRequest,
+    caller: Studying,
 ) -> dict[str, object]:
     service = _service(request)
-    learner = await service.report_lesson(learner_id, lesson_id, body.percent)
+    learner = await service.report_lesson(caller, learner_id, lesson_id, body.percent)
     return progress_summary(learner, service.course_of(learner))
 
 
@@ -138,15 +205,24 @@ async def lesson_progress(
     status_code=201,
     response_model=AttemptCreated,
     summary="Start a topic quiz or the final exam",
-    responses={**RETRIED, **CONFLICT, **UNAVAILABLE},
+    responses={
+        **RETRIED,
+        **CONFLICT,
+        **UNAVAILABLE,
+        422: {"description": "The Idempotency-Key was used for a different attempt"},
+    },
 )
 async def start_attempt(
-    learner_id: str, body: AttemptRequest, request: Request, idempotency_key: IdempotencyKey = None
+    learner_id: str,
+    body: AttemptRequest,
+    request: HttpRequest,
+    caller: Studying,
+    idempotency_key: IdempotencyKey = None,
 ) -> AttemptCreated | JSONResponse:
     service = _service(request)
-    attempt_id = _new_id(f"attempt|{learner_id}", idempotency_key)
+    attempt_id = _new_id(f"attempt|{caller.account}|{learner_id}", idempotency_key)
     course, attempt, created = await service.start_attempt(
-        learner_id, pool_of(body.topic), attempt_id
+        caller, learner_id, pool_of(body.topic), attempt_id
     )
     answer = views.attempt_created(course, attempt)
     return answer if created else JSONResponse(answer.model_dump(), status_code=200)
@@ -158,8 +234,10 @@ async def start_attempt(
     summary="Submit the answers of an attempt for grading",
     responses={**CONFLICT, **UNAVAILABLE},
 )
-async def submit_answers(attempt_id: str, body: Answers, request: Request) -> dict[str, str]:
-    attempt = await _service(request).submit(attempt_id, body.answers)
+async def submit_answers(
+    attempt_id: str, body: Answers, request: HttpRequest, caller: Studying
+) -> dict[str, str]:
+    attempt = await _service(request).submit(caller, attempt_id, body.answers)
     return {"attempt_id": attempt_id, "status": attempt.status}
 
 
@@ -168,7 +246,7 @@ async def submit_answers(attempt_id: str, body: Answers, request: Request) -> di
     response_model=AttemptView,
     summary="An attempt and, once graded, its result",
 )
-async def get_attempt(attempt_id: str, request: Request) -> AttemptView:
+async def get_attempt(attempt_id: str, request: HttpRequest, caller: Reading) -> AttemptView:
     service = _service(request)
-    learner, attempt = await service.attempt(attempt_id)
+    learner, attempt = await service.attempt(caller, attempt_id)
     return views.attempt_view(learner, service.course_of(learner), attempt)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from pymongo import WriteConcern
 
+from hocvuso.adapters.auth import verifier_from
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.batched import Batched
 from hocvuso.adapters.http import service_app, with_deadline
@@ -50,7 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
         )
         relay = OutboxRelay(learners, runtime.publisher, SERVICE)
-        master = MasterData(communes=set(reference.communes), units=set(reference.units))
+        master = MasterData(
+            communes=set(reference.communes),
+            units=set(reference.units),
+            unit_parents=reference.unit_parents,
+        )
         service = Enrollment(learners, packaged_catalog(), master, on_stored=relay.wake)
         app.state.enrollment = service
         runtime.run_in_background(relay.run, "outbox relay")
@@ -73,8 +78,9 @@ def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
         "hocvuso enrollment",
         lifespan,
         "Learners register, study lessons, take quizzes and the final exam.",
+        routers=[router],
+        verifier=verifier_from(settings.auth),
     )
     add_refusals(app)
-    app.include_router(router)
     with_deadline(app, settings.http.request_timeout_seconds)
     return app

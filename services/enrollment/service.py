@@ -8,12 +8,15 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hocvuso.adapters.metrics import IGNORED_DECISIONS
 from hocvuso.adapters.mongo import ConcurrentUpdate
-from hocvuso.adapters.repositories import LearnerRepository, Outgoing, Stored
+from hocvuso.adapters.repositories import Account, LearnerRepository, Outgoing, Stored
+from hocvuso.domain import access
 from hocvuso.domain import enrollment as core
+from hocvuso.domain.access import Principal
 from hocvuso.domain.course import Catalog, Course
 from hocvuso.domain.events import Event
 from hocvuso.domain.progress import RuleViolation
@@ -31,6 +34,18 @@ class LearnerNotFound(LookupError):
 
 class AttemptNotFound(LookupError):
     pass
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key used again by the same caller for a different request."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """How a create was asked for: the caller's Idempotency-Key and a digest of the body."""
+
+    key: str | None = None
+    digest: str | None = None
 
 
 def outgoing(events: list[Event]) -> list[Outgoing]:
@@ -59,55 +74,108 @@ class Enrollment:
     def course_of(self, learner: core.Learner) -> Course:
         return self.catalog[learner.course_version]
 
-    async def register(self, learner_id: str, profile: core.Profile) -> tuple[core.Learner, bool]:
-        """The learner and whether this call created them (False: an earlier call did)."""
-        known = await self.learners.get(learner_id)
+    def subject(self, learner: core.Learner) -> access.Subject:
+        """What deciding who may act on this learner needs to know of them."""
+        profile = learner.profile
+        units = access.lineage(profile.unit_code, self._master.unit_parents)
+        return access.Subject(learner.account, profile.commune_code, units)
+
+    async def register(
+        self, caller: Principal, profile: core.Profile, request: Request
+    ) -> tuple[core.Learner, bool]:
+        """The caller's learner and whether this call created them (False: an earlier
+        call did; what this one asked differently is ignored — a move is its own call)."""
+        core.check_profile(profile, self._master)  # before binding: a refusal binds nothing
+        bound = await self.learners.account(caller.account)
+        if bound is None:
+            wanted = Account(caller.account, uuid.uuid4().hex, request.key, request.digest)
+            bound = await self.learners.bind(wanted)
+        if request.key is not None and request.key == bound.key and request.digest != bound.digest:
+            raise IdempotencyConflict(request.key)
+        known = await self.learners.get(bound.learner_id)
         if known is not None:
             return known.learner, False
+        # Bound but not stored (the first call failed in between): this call completes it.
         now = self._clock()
         course = self.catalog.in_force_at(now)
-        learner, events = core.register(learner_id, profile, self._master, course, now)
+        learner, events = core.register(
+            bound.learner_id, profile, self._master, course, now, account=caller.account
+        )
         if not await self.learners.add(learner, outgoing(events)):
-            return await self.learner(learner_id), False
+            return await self._learner(bound.learner_id), False
         self._on_stored()
         return learner, True
 
-    async def learner(self, learner_id: str) -> core.Learner:
+    async def own_learner(self, caller: Principal) -> core.Learner:
+        bound = await self.learners.account(caller.account)
+        if bound is None:
+            raise LearnerNotFound(f"account {caller.account}")
+        return await self.learner(caller, bound.learner_id)
+
+    async def learner(self, caller: Principal, learner_id: str) -> core.Learner:
+        learner = await self._learner(learner_id)
+        access.check(caller, access.Action.READ_LEARNER, self.subject(learner))
+        return learner
+
+    async def _learner(self, learner_id: str) -> core.Learner:
         stored = await self.learners.get(learner_id)
         if stored is None:
             raise LearnerNotFound(learner_id)
         return stored.learner
 
-    async def report_lesson(self, learner_id: str, lesson_id: str, percent: int) -> core.Learner:
+    def _studying(self, caller: Principal, learner: core.Learner) -> None:
+        access.check(caller, access.Action.STUDY, self.subject(learner))
+
+    async def report_lesson(
+        self, caller: Principal, learner_id: str, lesson_id: str, percent: int
+    ) -> core.Learner:
         now = self._clock()
-        return await self._change(
-            learner_id,
-            lambda it: core.report_lesson(it, self.course_of(it), lesson_id, percent, now),
-        )
+
+        def report(it: core.Learner) -> core.Decision:
+            self._studying(caller, it)
+            return core.report_lesson(it, self.course_of(it), lesson_id, percent, now)
+
+        return await self._change(learner_id, report)
 
     async def start_attempt(
-        self, learner_id: str, pool: str, attempt_id: str
+        self, caller: Principal, learner_id: str, pool: str, attempt_id: str
     ) -> tuple[Course, core.Attempt, bool]:
         """The attempt and whether this call opened it (False: an earlier call did)."""
-        existed = attempt_id in (await self.learner(learner_id)).attempts
+        before = await self._learner(learner_id)
+        self._studying(caller, before)
+        earlier = before.attempts.get(attempt_id)
+        if earlier is not None and earlier.pool != pool:
+            raise IdempotencyConflict(attempt_id)
         now = self._clock()
         await self.learners.index_attempt(attempt_id, learner_id)
-        learner = await self._change(
-            learner_id,
-            lambda it: core.start_attempt(it, self.course_of(it), pool, attempt_id, now),
-        )
-        return self.course_of(learner), learner.attempts[attempt_id], not existed
 
-    async def submit(self, attempt_id: str, answers: Mapping[str, int]) -> core.Attempt:
+        def start(it: core.Learner) -> core.Decision:
+            self._studying(caller, it)
+            return core.start_attempt(it, self.course_of(it), pool, attempt_id, now)
+
+        learner = await self._change(learner_id, start)
+        attempt = learner.attempts[attempt_id]
+        if attempt.pool != pool:  # the same key raced with a different request
+            raise IdempotencyConflict(attempt_id)
+        return self.course_of(learner), attempt, earlier is None
+
+    async def submit(
+        self, caller: Principal, attempt_id: str, answers: Mapping[str, int]
+    ) -> core.Attempt:
         learner_id = await self._owner(attempt_id)
         now = self._clock()
-        learner = await self._change(
-            learner_id, lambda it: core.submit_answers(it, attempt_id, answers, now)
-        )
+
+        def submit(it: core.Learner) -> core.Decision:
+            self._studying(caller, it)
+            return core.submit_answers(it, attempt_id, answers, now)
+
+        learner = await self._change(learner_id, submit)
         return learner.attempts[attempt_id]
 
-    async def attempt(self, attempt_id: str) -> tuple[core.Learner, core.Attempt]:
-        learner = await self.learner(await self._owner(attempt_id))
+    async def attempt(
+        self, caller: Principal, attempt_id: str
+    ) -> tuple[core.Learner, core.Attempt]:
+        learner = await self.learner(caller, await self._owner(attempt_id))
         attempt = learner.attempts.get(attempt_id)
         if attempt is None:  # indexed by a start that never got stored
             raise AttemptNotFound(attempt_id)

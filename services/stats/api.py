@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from hocvuso.adapters.http import ERROR_RESPONSES, problem
+from hocvuso.adapters.http_access import PUBLIC
+from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
 from hocvuso.domain.rates import percent
 
@@ -27,7 +28,11 @@ def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> 
     }
 
 
-@router.get("/v1/stats/province", summary="Live totals for the whole province")
+@router.get(
+    "/v1/stats/province",
+    dependencies=[PUBLIC],
+    summary="Live totals for the whole province",
+)
 async def province(request: Request) -> dict[str, Any]:
     counts = await request.app.state.store.totals(PROVINCE_SCOPE)
     return present(PROVINCE_SCOPE, counts)
@@ -35,6 +40,7 @@ async def province(request: Request) -> dict[str, Any]:
 
 @router.get(
     "/v1/stats/communes/{code}",
+    dependencies=[PUBLIC],
     response_model=None,  # a problem or the counts: no model, as before annotations
     responses=ERROR_RESPONSES,
     summary="Live totals of a commune",
@@ -50,6 +56,7 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
 
 @router.get(
     "/v1/stats/units/{code}",
+    dependencies=[PUBLIC],
     response_model=None,
     responses=ERROR_RESPONSES,
     summary="Live totals of a unit and its sub-units",

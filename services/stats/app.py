@@ -48,6 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime.run_in_background(lambda: counting.publish_forever(interval), "stats read model")
         app.state.store, app.state.reference = store, reference
 
-    app = service_app("hocvuso stats", service_lifespan(settings, SERVICE, setup))
-    app.include_router(router)
-    return app
+    return service_app(
+        "hocvuso stats", service_lifespan(settings, SERVICE, setup), routers=[router]
+    )

@@ -29,14 +29,17 @@ from pymongo import AsyncMongoClient, WriteConcern, monitoring
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.course_files import packaged_catalog
+from hocvuso.dev_identity import DevIdentity
 from hocvuso.devstack import Stack, free_port, running_stack
+from hocvuso.domain.access import Principal
 from hocvuso.domain.enrollment import MasterData, Profile
-from services.enrollment.service import Enrollment
+from services.enrollment.service import Enrollment, Request
 from tests.bench import loadgen
 from tests.bench.loadgen import Plan
 
-Work = list[tuple[str, dict[str, Any]]]  # (path, JSON body) per request, in sending order
+Work = list[tuple[str, dict[str, Any], str]]  # (path, JSON body, token) per request, in order
 BODY = {"full_name": "Bench", "category": "citizen", "commune_code": "21025"}
+Learner = tuple[str, dict[str, str]]  # id, the headers that act as them
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -44,43 +47,55 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _register(api: httpx.Client, n: int) -> list[str]:
-    return [api.post("/v1/learners", json=BODY).json()["learner_id"] for _ in range(n)]
+def _register(api: httpx.Client, identity: DevIdentity, n: int) -> list[Learner]:
+    """`n` new accounts, each registering its learner with its own token."""
+    out: list[Learner] = []
+    for i in range(n):
+        headers = {"authorization": f"Bearer {identity.token('learner', f'bench-{i}')}"}
+        out.append(
+            (api.post("/v1/learners", json=BODY, headers=headers).json()["learner_id"], headers)
+        )
+    return out
 
 
-def lesson_work(api: httpx.Client, learners: list[str], n: int) -> Work:
+def lesson_work(api: httpx.Client, learners: list[Learner], n: int) -> Work:
     """Every report raises a lesson's percent, so every request stores a change."""
     lessons = [le["id"] for t in api.get("/v1/course").json()["topics"] for le in t["lessons"]]
     work: Work = []
     for i in range(n):
-        learner, round_ = learners[i % len(learners)], i // len(learners)
+        (learner, headers), round_ = learners[i % len(learners)], i // len(learners)
         lesson = lessons[round_ // 100 % len(lessons)]
         path = f"/v1/learners/{learner}/lessons/{lesson}/progress"
-        work.append((path, {"percent": round_ % 100 + 1}))
+        work.append((path, {"percent": round_ % 100 + 1}, _token(headers)))
     return work
 
 
-def answer_work(api: httpx.Client, learners: list[str], n: int) -> Work:
+def _token(headers: dict[str, str]) -> str:
+    return headers["authorization"].removeprefix("Bearer ")
+
+
+def answer_work(api: httpx.Client, learners: list[Learner], n: int) -> Work:
     """One fresh attempt per answer, started beforehand, spread over the learners."""
     work: Work = []
     for i in range(n):
-        attempt = api.post(
-            f"/v1/learners/{learners[i % len(learners)]}/attempts", json={"topic": 1}
-        )
+        learner, headers = learners[i % len(learners)]
+        attempt = api.post(f"/v1/learners/{learner}/attempts", json={"topic": 1}, headers=headers)
         attempt.raise_for_status()
         started = attempt.json()
         answers = {q["id"]: 0 for q in started["questions"]}
-        work.append((f"/v1/attempts/{started['attempt_id']}/answers", {"answers": answers}))
+        path = f"/v1/attempts/{started['attempt_id']}/answers"
+        work.append((path, {"answers": answers}, _token(headers)))
     return work
 
 
-def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: list[str]) -> None:
+def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: list[Learner]) -> None:
     api = httpx.Client(base_url=stack.url("enrollment"), timeout=30)
     build = lesson_work if kind == "lesson" else answer_work
     work = build(api, learners, int(rate * seconds))
     pid = stack.procs["enrollment"].pid
     server_cpu, started = _cpu_seconds(pid), time.perf_counter()
-    plan = Plan(stack.url("enrollment"), [("POST", path, body) for path, body in work], rate)
+    requests = [("POST", path, body, token) for path, body, token in work]
+    plan = Plan(stack.url("enrollment"), requests, rate)
     outcome = loadgen.run(plan)
     result = {
         "sent": outcome.sent,
@@ -122,13 +137,15 @@ async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float
     relay = OutboxRelay(repo, _NoBroker(), "bench")  # type: ignore[arg-type]
     master = MasterData(communes={"21025"}, units=set())
     service = Enrollment(repo, packaged_catalog(), master)
-    ids = [f"l{i}" for i in range(learners)]
-    for learner_id in ids:
-        await service.register(
-            learner_id, Profile(full_name="B", category="citizen", commune_code="21025")
-        )
+    callers = [Principal(f"bench-{i}", "learner") for i in range(learners)]
+    profile = Profile(full_name="Bá", category="citizen", commune_code="21025")
+    ids = [(await service.register(c, profile, Request()))[0].learner_id for c in callers]
     lesson = service.catalog.in_force_at(datetime.now(UTC)).topics[0].lessons[0].id
-    attempts = [await service.start_attempt(i, "1", f"{i}-{n}") for n in range(rounds) for i in ids]
+    attempts = [
+        await service.start_attempt(c, i, "1", f"{i}-{n}")
+        for n in range(rounds)
+        for c, i in zip(callers, ids, strict=True)
+    ]
     await relay.relay_once()
     figures = {}
     for kind in ("lesson", "answer"):
@@ -137,10 +154,13 @@ async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float
             # Each round's requests arrive together, as under load: they share round trips.
             sent: list[Awaitable[object]]
             if kind == "lesson":
-                sent = [service.report_lesson(learner_id, lesson, n + 1) for learner_id in ids]
+                sent = [
+                    service.report_lesson(c, i, lesson, n + 1)
+                    for c, i in zip(callers, ids, strict=True)
+                ]
             else:
                 sent = [
-                    service.submit(attempts[n * learners + i][1].attempt_id, {})
+                    service.submit(callers[i], attempts[n * learners + i][1].attempt_id, {})
                     for i in range(learners)
                 ]
             await asyncio.gather(*sent)
@@ -172,9 +192,8 @@ def main() -> None:
                 stack.stop()
         return
     with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
-        learners = _register(
-            httpx.Client(base_url=stack.url("enrollment"), timeout=30), args.learners
-        )
+        api = httpx.Client(base_url=stack.url("enrollment"), timeout=30)
+        learners = _register(api, stack.identity, args.learners)
         for rate in rates:
             run_rate(stack, args.kind, rate, args.seconds, learners)
             time.sleep(2)  # let the relay and consumers drain before the next rate

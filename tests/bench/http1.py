@@ -71,12 +71,16 @@ class Client:
         self._slots = asyncio.Semaphore(limit)
         self._timeout = timeout
 
-    async def request(self, method: str, path: str, body: bytes = b"") -> tuple[int, bytes]:
-        """The status and body of the answer; raises on a timeout or a lost connection."""
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: bytes = b""
+    ) -> tuple[int, bytes]:
+        """The status and body of the answer; raises on a timeout or a lost connection.
+        `headers`: whole header lines, CRLF-terminated, sent as they are."""
         head = (
             f"{method} {path} HTTP/1.1\r\nHost: {self._host}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         ).encode()
+        head += headers + b"\r\n"
         async with self._slots:
             connection = await self._connection()
             assert connection.transport is not None

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hocvuso.course_files import load_packaged_course
+from hocvuso.dev_identity import DevIdentity
 from hocvuso.devstack import Stack
 from hocvuso.reference_data import communes
 from tests.bench import loadgen
@@ -20,23 +21,32 @@ AGENCY = "so-noi-vu"  # a cbccvc learner must name a unit
 
 
 class Learners:
-    """Learners registered through the API, and what to send on their behalf."""
+    """Learners registered through the API, each a new account acting with its own token
+    (as a portal's users would), and what to send on their behalf."""
 
-    def __init__(self, seed: int = 5) -> None:
+    def __init__(self, identity: DevIdentity, seed: int = 5) -> None:
+        self.identity = identity
         self.rnd = random.Random(seed)
         self.ids: list[str] = []
+        self.tokens: dict[str, str] = {}  # learner id → their token
         self.codes = [c.official_code for c in communes()]
         self.lessons = [
             lesson.id for t in load_packaged_course("v1").topics for lesson in t.lessons
         ]
+        self._accounts = 0
         self._reports = 0
 
-    def keep(self, outcome: Outcome) -> None:
-        self.ids += [b["learner_id"] for b in outcome.bodies if b and "learner_id" in b]
+    def keep(self, outcome: Outcome, sent: list[Request]) -> None:
+        for body, (*_, token) in zip(outcome.bodies, sent, strict=True):
+            if body and "learner_id" in body and body["learner_id"] not in self.tokens:
+                self.ids.append(body["learner_id"])
+                self.tokens[body["learner_id"]] = token
 
     def registrations(self, count: int) -> list[Request]:
         out: list[Request] = []
         for n in range(count):
+            self._accounts += 1
+            token = self.identity.token("learner", f"bench-{self._accounts}")
             body: dict[str, Any] = {
                 "full_name": f"Học viên {n}",
                 "category": "citizen",
@@ -44,7 +54,7 @@ class Learners:
             }
             if n % 3 == 0:
                 body |= {"category": "cbccvc", "unit_code": AGENCY}
-            out.append(("POST", "/v1/learners", body))
+            out.append(("POST", "/v1/learners", body, token))
         return out
 
     def lesson_reports(self, count: int) -> list[Request]:
@@ -55,29 +65,30 @@ class Learners:
             learner = self.ids[n % len(self.ids)]
             lesson = self.lessons[(n // len(self.ids)) % len(self.lessons)]
             body = {"percent": 10 + (n // (len(self.ids) * len(self.lessons))) % 90}
-            out.append(("POST", f"/v1/learners/{learner}/lessons/{lesson}/progress", body))
+            path = f"/v1/learners/{learner}/lessons/{lesson}/progress"
+            out.append(("POST", path, body, self.tokens[learner]))
         return out
 
     def attempt_starts(self, count: int) -> list[Request]:
-        return [
-            (
-                "POST",
-                f"/v1/learners/{self.rnd.choice(self.ids)}/attempts",
-                {"topic": self.rnd.randint(1, 5)},
-            )
-            for _ in range(count)
-        ]
+        out: list[Request] = []
+        for _ in range(count):
+            learner = self.rnd.choice(self.ids)
+            body = {"topic": self.rnd.randint(1, 5)}
+            out.append(("POST", f"/v1/learners/{learner}/attempts", body, self.tokens[learner]))
+        return out
 
     def answers(self, base_url: str, count: int) -> list[Request]:
         """Start `count` attempts (closed loop, not timed) and answer each at random."""
-        started = loadgen.run(Plan(base_url, self.attempt_starts(count), rate=0, keep_bodies=True))
+        starts = self.attempt_starts(count)
+        started = loadgen.run(Plan(base_url, starts, rate=0, keep_bodies=True))
         return [
             (
                 "POST",
                 f"/v1/attempts/{a['attempt_id']}/answers",
                 {"answers": {q["id"]: self.rnd.randint(0, 3) for q in a["questions"]}},
+                token,
             )
-            for a in started.bodies
+            for a, (*_, token) in zip(started.bodies, starts, strict=True)
             if a is not None
         ]
 
@@ -99,12 +110,12 @@ def step_line(kind: str, rate: float, o: Outcome) -> str:
 
 
 Make = Callable[[int], list[Request]]
-Keep = Callable[[Outcome], None]
+Keep = Callable[[Outcome, list[Request]], None]
 REFINEMENTS = 2  # halvings of the gap between the last passing and the first failing rate
 
 
 def search(
-    stack: Stack, kind: str, sizes: Sizes, make: Make, keep: Keep = lambda _: None
+    stack: Stack, kind: str, sizes: Sizes, make: Make, keep: Keep = lambda *_: None
 ) -> tuple[float, list[dict[str, Any]]]:
     """Step the rate up until a step fails, then narrow the gap between the last passing
     and the failing rate by bisection; the highest passing rate is the capacity."""
@@ -138,7 +149,7 @@ def _step(
     outcome = loadgen.run(Plan(stack.url("enrollment"), requests, rate=rate, keep_bodies=True))
     say(step_line(kind, rate, outcome))
     steps.append(_step_record(kind, rate, outcome))
-    keep(outcome)
+    keep(outcome, requests)
     wait_idle(stack, ["grading", "enrollment"], timeout=60)  # let the backlog clear
     return passes(outcome, rate)
 
@@ -157,13 +168,14 @@ def _step_record(kind: str, rate: float, o: Outcome) -> dict[str, Any]:
 
 
 def measure(stack: Stack, sizes: Sizes) -> tuple[dict[str, Any], Learners]:
-    learners = Learners()
+    learners = Learners(stack.identity)
     base = stack.url("enrollment")
     registration, steps = search(
         stack, "registration", sizes, learners.registrations, learners.keep
     )
     if not learners.ids:  # nothing registered at any rate: register a few to go on
-        learners.keep(loadgen.run(Plan(base, learners.registrations(200), 0, keep_bodies=True)))
+        few = learners.registrations(200)
+        learners.keep(loadgen.run(Plan(base, few, 0, keep_bodies=True)), few)
     lessons, more = search(stack, "lesson", sizes, learners.lesson_reports)
     answers, most = search(stack, "answer", sizes, lambda n: learners.answers(base, n))
     say(

@@ -22,7 +22,8 @@ import orjson
 from tests.bench.http1 import Client
 from tests.bench.latency import Samples, summarize_ms
 
-Request = tuple[str, str, dict[str, Any]]  # method, path, JSON body
+# method, path, JSON body, bearer token ("" for none): a learner's requests carry their own.
+Request = tuple[str, str, dict[str, Any], str]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class _Generator:
         self.latencies: list[float] = []
         self.visible = Samples()
         self.polls: list[asyncio.Task[None]] = []
+        self._auth: dict[str, bytes] = {"": b""}  # token → its header line, built once
+
+    def _header(self, token: str) -> bytes:
+        line = self._auth.get(token)
+        if line is None:
+            line = self._auth[token] = f"Authorization: Bearer {token}\r\n".encode()
+        return line
 
     async def go(self) -> Outcome:
         cpu_before, started = _cpu_seconds(), time.perf_counter()
@@ -111,10 +119,11 @@ class _Generator:
         await asyncio.gather(*(worker() for _ in range(self.plan.concurrency)))
 
     async def _one(self, session: Client, index: int, due: float) -> None:
-        method, path, body = self.plan.requests[index]
+        method, path, body, token = self.plan.requests[index]
+        headers = self._header(token)
         self.out.sent += 1
         try:
-            status, raw = await session.request(method, path, orjson.dumps(body))
+            status, raw = await session.request(method, path, orjson.dumps(body), headers)
         except (TimeoutError, OSError, httptools.HttpParserError) as exc:
             raw, status = b"", 0
             self._error(type(exc).__name__)
@@ -128,19 +137,19 @@ class _Generator:
         if self.plan.keep_bodies:  # parsed only when kept: the generator's CPU counts
             self.out.bodies[index] = orjson.loads(raw) if raw else None
         if self.plan.poll_every and index % self.plan.poll_every == 0:
-            self.polls.append(asyncio.ensure_future(self._poll(session, body, path, done)))
+            self.polls.append(asyncio.ensure_future(self._poll(session, path, headers, done)))
 
     def _error(self, kind: str) -> None:
         self.out.errors[kind] = self.out.errors.get(kind, 0) + 1
 
-    async def _poll(self, session: Client, body: dict[str, Any], path: str, since: float) -> None:
+    async def _poll(self, session: Client, path: str, headers: bytes, since: float) -> None:
         """Poll the attempt an answer went to until grading's verdict shows there."""
         attempt_path = path.removesuffix("/answers")
         self.visible.expect(attempt_path, since)
         deadline = since + self.plan.poll_timeout
         while time.perf_counter() < deadline:
             try:
-                _, raw = await session.request("GET", attempt_path)
+                _, raw = await session.request("GET", attempt_path, headers=headers)
                 status = orjson.loads(raw).get("status")
             except (TimeoutError, OSError, httptools.HttpParserError, ValueError, AttributeError):
                 status = None

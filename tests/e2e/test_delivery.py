@@ -79,9 +79,9 @@ def test_duplicated_events_move_the_counters_once(stack: Stack) -> None:
 def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_on(
     stack: Stack,
 ) -> None:
-    enrollment = Api(stack.url("enrollment"))
+    enrollment = Api(stack.url("enrollment"), stack.identity)
     body = {"full_name": "Mai Thị Bảy", "category": "hssv", "commune_code": "21025"}
-    learner_id = enrollment.post("/v1/learners", body).json()["learner_id"]
+    learner_id = enrollment.register(body).json()["learner_id"]
     submitted = ev.AttemptSubmitted(
         learner_id=learner_id, attempt_id="a", answers={}, submitted_at=NOW
     )
@@ -114,9 +114,9 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
 
 
 def test_a_redelivered_submission_is_graded_once(stack: Stack) -> None:
-    enrollment = Api(stack.url("enrollment"))
+    enrollment = Api(stack.url("enrollment"), stack.identity)
     body = {"full_name": "Hồ Văn Tám", "category": "citizen", "commune_code": "21025"}
-    learner_id = enrollment.post("/v1/learners", body).json()["learner_id"]
+    learner_id = enrollment.register(body).json()["learner_id"]
     attempt = enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": 3}).json()
     enrollment.post(f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": {}})
     eventually(

@@ -50,11 +50,11 @@ def learners_counted(stack: Stack, commune: str) -> int:
 def test_with_the_database_down_writes_fail_fast_and_nothing_accepted_is_lost(
     own_stack: Stack,
 ) -> None:
-    enrollment = Api(own_stack.url("enrollment"))
+    enrollment = Api(own_stack.url("enrollment"), own_stack.identity)
     learner = register(enrollment, COMMUNE_DATABASE)
     study(enrollment, learner, 1)
     quiz = enrollment.post(f"/v1/learners/{learner}/attempts", {"topic": 2}).json()
-    with Traffic(own_stack.url("enrollment"), COMMUNE_DATABASE) as traffic:
+    with Traffic(own_stack.url("enrollment"), COMMUNE_DATABASE, own_stack.identity) as traffic:
         time.sleep(2)
         own_stack.stop_service("mongo")
         # A result arrives while the database is down: enrollment cannot record it yet.
@@ -130,13 +130,13 @@ def answers_ok(url: str) -> bool:
         return False
 
 
-def registers(url: str, commune: str, into: list[str]) -> bool:
+def registers(url: str, commune: str, into: list[str], token: str) -> bool:
     """One registration, retried with its key until it is answered (200: an earlier try
     was stored after all)."""
     body = {"full_name": "Sau Sự Cố", "category": "citizen", "commune_code": commune}
-    key = {"Idempotency-Key": f"after-restart-{commune}"}
+    headers = {"Idempotency-Key": f"after-restart-{commune}", "authorization": f"Bearer {token}"}
     try:
-        answer = httpx.post(f"{url}/v1/learners", json=body, headers=key, timeout=1)
+        answer = httpx.post(f"{url}/v1/learners", json=body, headers=headers, timeout=1)
     except httpx.HTTPError:
         return False
     if answer.status_code in (200, 201):
@@ -148,9 +148,12 @@ def registers(url: str, commune: str, into: list[str]) -> bool:
 def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
     own_stack: Stack, service: str
 ) -> None:
-    enrollment, commune = Api(own_stack.url("enrollment")), CRASH_COMMUNES[service]
+    enrollment, commune = (
+        Api(own_stack.url("enrollment"), own_stack.identity),
+        CRASH_COMMUNES[service],
+    )
     learners = [register(enrollment, commune) for _ in range(3)]
-    with Traffic(own_stack.url("enrollment"), commune) as traffic:
+    with Traffic(own_stack.url("enrollment"), commune, own_stack.identity) as traffic:
         for learner in learners[:2]:
             study(enrollment, learner, 1)
         time.sleep(1)
@@ -160,7 +163,8 @@ def test_a_service_killed_mid_stream_is_back_fast_and_its_state_exact(
         url = own_stack.url(service)
         assert seconds_until(lambda: answers_ok(f"{url}/healthz"), 5) < 5
         if service == "enrollment":
-            assert seconds_until(lambda: registers(url, commune, learners), 5) < 5
+            token = own_stack.identity.token("learner", f"after-restart-{commune}")
+            assert seconds_until(lambda: registers(url, commune, learners, token), 5) < 5
         (origin,) = produce_all(own_stack, [(INPUT_TOPIC[service], b"k", b"\xff", [])])
         eventually(lambda: dead_lettered(own_stack, service, {origin}), timeout=20, every=0.2)
         resumed = time.monotonic() - restarted
@@ -196,7 +200,7 @@ def test_stats_workers_joining_and_leaving_mid_stream_keep_the_counts_exact(
     own_stack: Stack,
 ) -> None:
     commune = "21085"  # Xã Bình Minh
-    with Traffic(own_stack.url("enrollment"), commune) as traffic:
+    with Traffic(own_stack.url("enrollment"), commune, own_stack.identity) as traffic:
         time.sleep(2)
         own_stack.add_instance("stats", "stats-2")  # the partitions are shared out
         time.sleep(4)
@@ -284,7 +288,7 @@ def test_stats_killed_in_the_middle_of_a_checkpoint_counts_exactly_after_restart
 # expire the session of a member killed later (real Kafka does), which would fail a crash
 # test for the broker's sake, not ours.
 def test_with_the_broker_stalled_writes_answer_and_all_take_effect_once(own_stack: Stack) -> None:
-    with Traffic(own_stack.url("enrollment"), COMMUNE_BROKER) as traffic:
+    with Traffic(own_stack.url("enrollment"), COMMUNE_BROKER, own_stack.identity) as traffic:
         time.sleep(2)
         own_stack.signal("tansu", signal.SIGSTOP)
         try:

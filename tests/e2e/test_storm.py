@@ -98,7 +98,7 @@ def test_a_storm_of_bad_records_is_dead_lettered_once_per_reader_and_nothing_els
     stack: Stack,
 ) -> None:
     rng = random.Random(20251120)
-    enrollment, stats = Api(stack.url("enrollment")), Api(stack.url("stats"))
+    enrollment, stats = Api(stack.url("enrollment"), stack.identity), Api(stack.url("stats"))
     before = stats.get(f"/v1/stats/communes/{COMMUNE}").json()
 
     origins = produce_all(stack, _storm(rng, per_topic=12))

@@ -1,6 +1,7 @@
 """Steady registrations from a background thread, each answer timed: what a portal sees.
 
-Each registration carries its own Idempotency-Key, as a portal's form would: a request
+Each registration is a new account's and carries its own Idempotency-Key, as a portal's
+form would: a request
 that failed or got no answer is retried with the same key afterwards, so every learner
 ends up registered exactly once and the counts can be checked exactly.
 """
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from hocvuso.dev_identity import DevIdentity
+
 
 @dataclass
 class Answer:
@@ -26,6 +29,7 @@ class Answer:
 class Traffic:
     base_url: str
     commune: str
+    identity: DevIdentity  # each registration is a new account's, with its own token
     answers: list[Answer] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -51,10 +55,10 @@ class Traffic:
 
     def _register(self, client: httpx.Client, key: str) -> int:
         body = {"full_name": "Lưu Văn Gió", "category": "citizen", "commune_code": self.commune}
+        token = self.identity.token("learner", f"traffic-{key}")
+        headers = {"Idempotency-Key": key, "authorization": f"Bearer {token}"}
         try:
-            return client.post(
-                "/v1/learners", json=body, headers={"Idempotency-Key": key}
-            ).status_code
+            return client.post("/v1/learners", json=body, headers=headers).status_code
         except httpx.HTTPError:
             return 0
 

@@ -13,8 +13,9 @@ from pymongo import WriteConcern
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.domain import enrollment as core
 from hocvuso.domain import events as ev
+from hocvuso.domain.access import Principal
 from hocvuso.domain.course import Catalog
-from services.enrollment.service import Enrollment
+from services.enrollment.service import Enrollment, Request
 from tests.unit.course_fixture import tiny_course
 
 NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
@@ -51,24 +52,27 @@ def test_a_batch_of_decisions_is_one_write_per_learner_and_a_redelivery_none(
         enrollment = Enrollment(
             repo, Catalog([tiny_course()]), core.MasterData({"21025"}, set()), clock=lambda: NOW
         )
-        for learner_id in ("a", "b"):
-            await enrollment.register(learner_id, PROFILE)
+        ids: dict[str, str] = {}  # name → learner id
+        for name in ("a", "b"):
+            caller = Principal(f"acct-{name}", "learner")
+            ids[name] = (await enrollment.register(caller, PROFILE, Request()))[0].learner_id
             for attempt_id in ("1", "2"):
-                await enrollment.start_attempt(learner_id, "1", f"{learner_id}{attempt_id}")
-                await enrollment.submit(f"{learner_id}{attempt_id}", {})
-        before = {k: (await repo.get(k)).version for k in ("a", "b")}  # type: ignore[union-attr]
+                await enrollment.start_attempt(caller, ids[name], "1", f"{name}{attempt_id}")
+                await enrollment.submit(caller, f"{name}{attempt_id}", {})
+        a_id, b_id = ids["a"], ids["b"]
+        before = {k: (await repo.get(k)).version for k in (a_id, b_id)}  # type: ignore[union-attr]
         batch = [
-            graded("a", "a1", 2),
-            graded("b", "b1", 5),
-            graded("a", "a2", 5),
-            completed("a"),
-            graded("a", "a1", 2),  # the same result twice in one batch
+            graded(a_id, "a1", 2),
+            graded(b_id, "b1", 5),
+            graded(a_id, "a2", 5),
+            completed(a_id),
+            graded(a_id, "a1", 2),  # the same result twice in one batch
             graded("nobody", "x1", 5),  # not a learner of ours: ignored, not fatal
         ]
         await enrollment.record(batch)
-        after = {k: await repo.get(k) for k in ("a", "b")}
-        assert {k: s.version - before[k] for k, s in after.items() if s} == {"a": 1, "b": 1}
-        a = after["a"]
+        after = {k: await repo.get(k) for k in (a_id, b_id)}
+        assert {k: s.version - before[k] for k, s in after.items() if s} == {a_id: 1, b_id: 1}
+        a = after[a_id]
         assert a is not None and a.learner.completed_topics == {1}
         results = {i: (t.status, t.result) for i, t in a.learner.attempts.items()}
         assert results == {
@@ -76,7 +80,7 @@ def test_a_batch_of_decisions_is_one_write_per_learner_and_a_redelivery_none(
             "a2": ("graded", core.Result(correct=5, total=5, passed=True)),
         }
         await enrollment.record(batch)  # redelivered after a crash before the commit
-        again = {k: await repo.get(k) for k in ("a", "b")}
+        again = {k: await repo.get(k) for k in (a_id, b_id)}
         assert again == after, "a redelivered batch writes nothing"
 
     asyncio.run(scenario())

@@ -28,7 +28,8 @@ def test_the_signed_token_names_the_learner_and_the_exam() -> None:
     doc = issue(DECISION, "https://issuer.example", SIGNER)
     claims = SIGNER.verify(doc["token"])
     assert claims["name"] == doc["full_name"] == "Nguyễn Thị Hoa"
-    assert claims["jti"] == doc["_id"] == certificate_id("l1", "v1")
+    assert claims["jti"] == doc["_id"] == certificate_id("l1", "v1", SIGNER.id_secret)
+    assert "sub" not in claims and "l1" not in str(claims), "no learner id in a public token"
     assert claims["exam"] == {"correct": 25, "total": 30}
     assert claims["iss"] == "https://issuer.example"
 

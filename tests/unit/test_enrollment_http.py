@@ -3,6 +3,7 @@ JSON body with the right status, never a stack trace — no servers needed."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
@@ -10,10 +11,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from hocvuso import dev_identity
 from hocvuso.course_files import packaged_catalog
+from hocvuso.dev_identity import DevIdentity
 from hocvuso.domain.enrollment import MasterData
 from hocvuso.reference_data import communes, units
-from hocvuso.settings import Settings
+from hocvuso.settings import AuthSettings, Settings
 from services.enrollment.app import http_app
 from services.enrollment.service import Enrollment
 from tests.fakes import MemoryLearners
@@ -29,22 +32,32 @@ async def in_memory(app: FastAPI) -> AsyncIterator[None]:
 
 
 class Api:
-    """The same calls the end-to-end client makes, answered in-process."""
+    """The same calls the end-to-end client makes, answered in-process, with a token."""
 
-    def __init__(self, client: TestClient) -> None:
-        self.http = client
+    def __init__(self, client: TestClient, identity: DevIdentity, account: str) -> None:
+        self.http, self._identity = client, identity
+        self.headers = {"authorization": f"Bearer {identity.token('learner', account)}"}
+
+    def as_new_learner(self) -> Api:
+        """The same app, called by an account nobody used yet."""
+        return Api(self.http, self._identity, f"acct-{uuid.uuid4().hex[:8]}")
 
     def get(self, path: str):  # type: ignore[no-untyped-def]
-        return self.http.get(path)
+        return self.http.get(path, headers=self.headers)
 
-    def post(self, path: str, json: object = None):  # type: ignore[no-untyped-def]
-        return self.http.post(path, json=json)
+    def post(self, path: str, json: object = None, **headers: str):  # type: ignore[no-untyped-def]
+        return self.http.post(path, json=json, headers={**self.headers, **headers})
 
 
 @pytest.fixture(scope="module")
-def enrollment() -> Iterator[Api]:
-    with TestClient(http_app(Settings(), in_memory)) as client:
-        yield Api(client)
+def enrollment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    state = tmp_path_factory.mktemp("identity")
+    dev_identity.ensure(state)
+    settings = Settings(
+        auth=AuthSettings(jwks=str(dev_identity.jwks_path(state)), issuer=dev_identity.ISSUER)
+    )
+    with TestClient(http_app(settings, in_memory)) as client:
+        yield Api(client, DevIdentity(state), "acct-main")
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +93,12 @@ def refused(response, status: int, error: str) -> dict:
     ],
 )
 def test_registration_refusals(enrollment: Api, body: dict, status: int, error: str) -> None:
-    refused(enrollment.post("/v1/learners", body), status, error)
+    refused(enrollment.as_new_learner().post("/v1/learners", body), status, error)
 
 
 def test_malformed_json_is_a_400(enrollment: Api) -> None:
-    response = enrollment.http.post(
-        "/v1/learners", content=b"{not json", headers={"content-type": "application/json"}
-    )
+    headers = {**enrollment.headers, "content-type": "application/json"}
+    response = enrollment.http.post("/v1/learners", content=b"{not json", headers=headers)
     refused(response, 400, "invalid_request")
 
 
@@ -140,23 +152,64 @@ def test_answers_are_checked_against_the_attempt(enrollment: Api, learner: str) 
     refused(enrollment.post(path, {"answers": {first: 2}}), 409, "already_submitted")
 
 
-def test_a_retried_registration_with_its_idempotency_key_gives_the_same_learner(
+def test_one_account_is_one_learner_and_a_key_reused_for_another_body_is_a_422(
     enrollment: Api,
 ) -> None:
+    caller = enrollment.as_new_learner()
     body = {"full_name": "Trương Thị Chín", "category": "citizen", "commune_code": "21028"}
-    key = {"Idempotency-Key": f"portal-form-{id(body)}"}
-    first = enrollment.http.post("/v1/learners", json=body, headers=key)
-    again = enrollment.http.post("/v1/learners", json=body, headers=key)
+    key = "portal-form-1"
+    first = caller.post("/v1/learners", body, **{"Idempotency-Key": key})
+    again = caller.post("/v1/learners", body, **{"Idempotency-Key": key})
     assert (first.status_code, again.status_code) == (201, 200)
-    assert first.json()["learner_id"] == again.json()["learner_id"]
-    other = enrollment.http.post("/v1/learners", json=body)
-    assert other.json()["learner_id"] != first.json()["learner_id"]
+    assert first.json() == again.json()
+    moved = {**body, "commune_code": "21025"}
+    refused(
+        caller.post("/v1/learners", moved, **{"Idempotency-Key": key}),
+        422,
+        "idempotency_key_reused",
+    )
+    # Without that key, registering again is the existing learner, the new fields ignored.
+    plain = caller.post("/v1/learners", moved)
+    assert (plain.status_code, plain.json()) == (200, first.json())
+    assert caller.get("/v1/me").json()["learner_id"] == first.json()["learner_id"]
+    # Another caller's same key reveals nothing of the first: a learner of their own.
+    other = caller.as_new_learner().post("/v1/learners", body, **{"Idempotency-Key": key})
+    assert other.status_code == 201 and other.json()["learner_id"] != first.json()["learner_id"]
 
 
 def test_a_retried_attempt_start_gives_the_same_attempt(enrollment: Api, learner: str) -> None:
     key = {"Idempotency-Key": "quiz-4-click-1"}
     path = f"/v1/learners/{learner}/attempts"
-    first = enrollment.http.post(path, json={"topic": 4}, headers=key)
-    again = enrollment.http.post(path, json={"topic": 4}, headers=key)
+    first = enrollment.post(path, {"topic": 4}, **key)
+    again = enrollment.post(path, {"topic": 4}, **key)
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json() == again.json()
+    refused(enrollment.post(path, {"topic": 5}, **key), 422, "idempotency_key_reused")
+
+
+def test_without_a_valid_token_nothing_of_a_learner_is_reached(
+    enrollment: Api, learner: str
+) -> None:
+    http = enrollment.http
+    for headers in ({}, {"authorization": "Bearer not-a-jwt"}, {"authorization": "Basic eDp5"}):
+        answer = http.get(f"/v1/learners/{learner}/progress", headers=headers)
+        body = refused(answer, 401, "unauthenticated")
+        assert answer.headers["www-authenticate"].startswith("Bearer"), body
+    assert http.get("/v1/course").status_code == 200  # public
+    assert http.get("/healthz").status_code == 200
+
+
+def test_another_learner_reads_and_changes_nothing_of_this_one(
+    enrollment: Api, learner: str
+) -> None:
+    attempt = enrollment.post(f"/v1/learners/{learner}/attempts", {"topic": 3}).json()
+    stranger = enrollment.as_new_learner()
+    for answer in (
+        stranger.get(f"/v1/learners/{learner}/progress"),
+        stranger.post(f"/v1/learners/{learner}/lessons/t1-l1/progress", {"percent": 100}),
+        stranger.post(f"/v1/learners/{learner}/attempts", {"topic": 1}),
+        stranger.get(f"/v1/attempts/{attempt['attempt_id']}"),
+        stranger.post(f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": {}}),
+    ):
+        refused(answer, 403, "forbidden")
+    assert enrollment.get(f"/v1/attempts/{attempt['attempt_id']}").json()["status"] == "open"

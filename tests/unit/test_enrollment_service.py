@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
 from hocvuso.adapters.metrics import IGNORED_DECISIONS
 from hocvuso.adapters.repositories import Stored
 from hocvuso.domain import enrollment as core
 from hocvuso.domain import events as ev
+from hocvuso.domain.access import Principal
 from hocvuso.domain.course import Catalog
 from hocvuso.domain.progress import RuleViolation
-from services.enrollment.service import Enrollment
+from services.enrollment.service import Enrollment, Request
 from tests.fakes import MemoryLearners
 from tests.unit.course_fixture import tiny_course
 
 NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
+ME = Principal("acct-1", "learner")
 MASTER = core.MasterData(communes={"21025"}, units=set())
 
 
@@ -40,22 +44,23 @@ def test_concurrent_submissions_of_one_attempt_accept_exactly_one() -> None:
     repo = SlowMemoryLearners()
     enrollment, _ = service(repo)
 
-    async def scenario() -> list[object]:
+    async def scenario() -> tuple[list[object], str]:
         profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
-        await enrollment.register("l1", profile)
-        _, attempt, _ = await enrollment.start_attempt("l1", "1", "a1")
+        lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
+        _, attempt, _ = await enrollment.start_attempt(ME, lid, "1", "a1")
         question = attempt.question_ids[0]
-        return await asyncio.gather(
-            *(enrollment.submit("a1", {question: choice}) for choice in range(4)),
+        results = await asyncio.gather(
+            *(enrollment.submit(ME, "a1", {question: choice}) for choice in range(4)),
             return_exceptions=True,
         )
+        return results, lid
 
-    results = asyncio.run(scenario())
+    results, lid = asyncio.run(scenario())
     accepted = [r for r in results if isinstance(r, core.Attempt)]
     refused = [r for r in results if isinstance(r, RuleViolation)]
     assert len(accepted) == 1 and len(refused) == 3
     assert all(r.rule == "already_submitted" for r in refused)
-    stored = asyncio.run(repo.get("l1"))
+    stored = asyncio.run(repo.get(lid))
     assert stored is not None
     (pending,) = asyncio.run(repo.pending(10))
     submitted = [o.event for o in pending.events if o.event.type_name.endswith("submitted.v1")]
@@ -68,30 +73,47 @@ def test_every_stored_change_wakes_the_relay_and_a_no_op_does_not() -> None:
 
     async def scenario() -> None:
         profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
-        await enrollment.register("l1", profile)
-        await enrollment.report_lesson("l1", "t1-l1", 50)
-        await enrollment.report_lesson("l1", "t1-l1", 20)  # improves nothing
+        lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
+        await enrollment.report_lesson(ME, lid, "t1-l1", 50)
+        await enrollment.report_lesson(ME, lid, "t1-l1", 20)  # improves nothing
 
     asyncio.run(scenario())
     assert len(wakes) == 2
 
 
-def test_registering_the_same_id_twice_answers_with_the_first_learner() -> None:
-    repo = MemoryLearners()
+def test_an_account_registering_twice_even_at_once_gets_its_first_learner() -> None:
+    repo = SlowMemoryLearners()
     enrollment, _ = service(repo)
 
-    async def scenario() -> tuple[bool, bool]:
+    async def scenario() -> list[tuple[core.Learner, bool]]:
         first = core.Profile(full_name="A", category="citizen", commune_code="21025")
         second = core.Profile(full_name="B", category="citizen", commune_code="21025")
-        (_, created), (learner, again) = (
-            await enrollment.register("l1", first),
-            await enrollment.register("l1", second),
+        together = await asyncio.gather(
+            enrollment.register(ME, first, Request()), enrollment.register(ME, second, Request())
         )
-        assert learner.profile.full_name == "A"
-        return created, again
+        return [*together, await enrollment.register(ME, second, Request())]
 
-    assert asyncio.run(scenario()) == (True, False)
-    assert len(asyncio.run(repo.pending(10))[0].events) == 1
+    answers = asyncio.run(scenario())
+    assert len({learner.learner_id for learner, _ in answers}) == 1
+    assert [created for _, created in answers].count(True) == 1
+    assert {learner.profile.full_name for learner, _ in answers} == {"A"}
+    assert len(repo.docs) == 1 and len(asyncio.run(repo.pending(10))[0].events) == 1
+
+
+def test_a_refused_registration_binds_nothing_so_the_corrected_retry_goes_through() -> None:
+    enrollment, _ = service(MemoryLearners())
+    key = Request("form-1", "digest-of-the-wrong-body")
+
+    async def scenario() -> core.Learner:
+        wrong = core.Profile(full_name="A", category="citizen", commune_code="99999")
+        with pytest.raises(RuleViolation):
+            await enrollment.register(ME, wrong, key)
+        right = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        learner, created = await enrollment.register(ME, right, Request("form-1", "other"))
+        assert created
+        return learner
+
+    assert asyncio.run(scenario()).account == ME.account
 
 
 class StaleMemoryLearners(MemoryLearners):
@@ -111,16 +133,16 @@ def test_a_refusal_or_a_no_op_on_a_stale_copy_is_decided_again_on_a_fresh_read()
 
     async def scenario() -> None:
         profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
-        await enrollment.register("l1", profile)
+        lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
         lesson = tiny_course().topics[0].lessons[0].id
-        await enrollment.report_lesson("l1", lesson, 50)
-        repo.frozen["l1"] = await repo.get("l1")  # type: ignore[assignment]
-        await enrollment.report_lesson("l1", lesson, 80)
-        await enrollment.start_attempt("l1", "1", "a1")  # its first write is refused
+        await enrollment.report_lesson(ME, lid, lesson, 50)
+        repo.frozen[lid] = await repo.get(lid)  # type: ignore[assignment]
+        await enrollment.report_lesson(ME, lid, lesson, 80)
+        await enrollment.start_attempt(ME, lid, "1", "a1")  # its first write is refused
         # The stale copy knows no attempt a1 (a refusal) and a 50 for the lesson (a no-op):
         # both answers come from the fresh read.
-        assert (await enrollment.submit("a1", {})).status == "submitted"
-        assert (await enrollment.report_lesson("l1", lesson, 50)).lessons[lesson] == 80
+        assert (await enrollment.submit(ME, "a1", {})).status == "submitted"
+        assert (await enrollment.report_lesson(ME, lid, lesson, 50)).lessons[lesson] == 80
 
     asyncio.run(scenario())
 

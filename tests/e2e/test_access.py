@@ -1,0 +1,222 @@
+"""Who may call what, against the running stack: every route of every service, called by
+nobody and by each role in and out of scope. One table; a route missing from it fails."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from hocvuso.devstack import SERVICES, Stack
+
+COMMUNE, ELSEWHERE = "21025", "21028"
+UNIT, OTHER_UNIT = "so-noi-vu", "so-tai-chinh"
+CALLERS = (
+    "nobody",
+    "the learner",
+    "another learner",
+    "unit manager",
+    "unit manager elsewhere",
+    "commune manager",
+    "commune manager elsewhere",
+    "province admin",
+    "auditor",
+)
+# Expected status per caller, in the order of CALLERS.
+PUBLIC = (200,) * len(CALLERS)
+READ = (401, 200, 403, 200, 403, 200, 403, 200, 200)
+OWN_ONLY = (401, None, 403, 403, 403, 403, 403, 403, 403)  # None: the route's success
+
+
+class World:
+    """A learner with an open attempt, and a token for each caller of the table."""
+
+    def __init__(self, stack: Stack) -> None:
+        identity = stack.identity
+        self.urls = {service: stack.url(service) for service in SERVICES}
+        self.tokens: dict[str, str | None] = {
+            "nobody": None,
+            "the learner": identity.token("learner", f"access-{uuid.uuid4().hex[:8]}"),
+            "another learner": identity.token("learner", f"access-{uuid.uuid4().hex[:8]}"),
+            "unit manager": identity.token("unit_manager", "m-1", UNIT),
+            "unit manager elsewhere": identity.token("unit_manager", "m-2", OTHER_UNIT),
+            "commune manager": identity.token("commune_manager", "m-3", COMMUNE),
+            "commune manager elsewhere": identity.token("commune_manager", "m-4", ELSEWHERE),
+            "province admin": identity.token("province_admin", "admin-1"),
+            "auditor": identity.token("auditor", "audit-1"),
+        }
+        body = {"full_name": "Đinh Văn Mười", "category": "cbccvc", "commune_code": COMMUNE}
+        learner = self.call(
+            "the learner", "enrollment", "POST", "/v1/learners", {**body, "unit_code": UNIT}
+        )
+        assert learner.status_code == 201, learner.text
+        self.learner = learner.json()["learner_id"]
+        other = {"full_name": "Hà Thị Một", "category": "citizen", "commune_code": ELSEWHERE}
+        assert (
+            self.call("another learner", "enrollment", "POST", "/v1/learners", other).status_code
+            == 201
+        )
+        attempt = self.call(
+            "the learner",
+            "enrollment",
+            "POST",
+            f"/v1/learners/{self.learner}/attempts",
+            {"topic": 1},
+        )
+        assert attempt.status_code == 201, attempt.text
+        self.attempt = attempt.json()["attempt_id"]
+
+    def call(
+        self, caller: str, service: str, method: str, path: str, body: object = None
+    ) -> httpx.Response:
+        token = self.tokens[caller]
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        return httpx.request(
+            method, self.urls[service] + path, json=body, headers=headers, timeout=10
+        )
+
+
+Row = tuple[str, str, str, Callable[[World], tuple[str, object]], tuple[int | None, ...], int]
+# (service, method, route as the OpenAPI names it, the concrete path and body, expected, success)
+ROWS: list[Row] = [
+    ("enrollment", "GET", "/v1/course", lambda w: ("/v1/course", None), PUBLIC, 200),
+    (
+        "enrollment",
+        "POST",
+        "/v1/learners",
+        lambda w: (
+            "/v1/learners",
+            {"full_name": "Ai Đó", "category": "citizen", "commune_code": COMMUNE},
+        ),
+        (401, 200, 200, 403, 403, 403, 403, 403, 403),  # each learner: their own, again
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/me",
+        lambda w: ("/v1/me", None),
+        (401, 200, 200, 404, 404, 404, 404, 404, 404),
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/learners/{learner_id}/progress",
+        lambda w: (f"/v1/learners/{w.learner}/progress", None),
+        READ,
+        200,
+    ),
+    (
+        "enrollment",
+        "POST",
+        "/v1/learners/{learner_id}/lessons/{lesson_id}/progress",
+        lambda w: (f"/v1/learners/{w.learner}/lessons/t1-l1/progress", {"percent": 40}),
+        OWN_ONLY,
+        200,
+    ),
+    (
+        "enrollment",
+        "POST",
+        "/v1/learners/{learner_id}/attempts",
+        lambda w: (f"/v1/learners/{w.learner}/attempts", {"topic": 2}),
+        OWN_ONLY,
+        201,
+    ),
+    (
+        "enrollment",
+        "POST",
+        "/v1/attempts/{attempt_id}/answers",
+        lambda w: (f"/v1/attempts/{w.attempt}/answers", {"answers": {}}),
+        OWN_ONLY,
+        202,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/attempts/{attempt_id}",
+        lambda w: (f"/v1/attempts/{w.attempt}", None),
+        READ,
+        200,
+    ),
+    ("stats", "GET", "/v1/stats/province", lambda w: ("/v1/stats/province", None), PUBLIC, 200),
+    (
+        "stats",
+        "GET",
+        "/v1/stats/communes/{code}",
+        lambda w: (f"/v1/stats/communes/{COMMUNE}", None),
+        PUBLIC,
+        200,
+    ),
+    (
+        "stats",
+        "GET",
+        "/v1/stats/units/{code}",
+        lambda w: (f"/v1/stats/units/{UNIT}", None),
+        PUBLIC,
+        200,
+    ),
+    ("certs", "GET", "/v1/keys", lambda w: ("/v1/keys", None), PUBLIC, 200),
+    (
+        "certs",
+        "GET",
+        "/v1/certificates/{certificate_id}",
+        lambda w: (f"/v1/certificates/{uuid.uuid4()}", None),
+        (404,) * len(CALLERS),
+        404,
+    ),
+    (
+        "certs",
+        "POST",
+        "/v1/certificates/verify",
+        lambda w: ("/v1/certificates/verify", {"token": "not-a-certificate"}),
+        (422,) * len(CALLERS),
+        422,
+    ),
+]
+for _service in SERVICES:
+    for _route in ("/healthz", "/readyz", "/metrics"):
+        ROWS.append((_service, "GET", _route, lambda w, r=_route: (r, None), PUBLIC, 200))
+
+
+@pytest.fixture(scope="module")
+def world(stack: Stack) -> World:
+    return World(stack)
+
+
+def test_the_table_names_every_route_of_every_service(world: World) -> None:
+    served = set()
+    for service in SERVICES:
+        document = httpx.get(world.urls[service] + "/openapi.json", timeout=10).json()
+        served |= {
+            (service, method.upper(), path)
+            for path, operations in document["paths"].items()
+            for method in operations
+        }
+    assert served == {(service, method, route) for service, method, route, *_ in ROWS}
+
+
+@pytest.mark.parametrize(
+    ("service", "method", "route", "request_of", "expected", "success"),
+    ROWS,
+    ids=[f"{r[1]} {r[0]}{r[2]}" for r in ROWS],
+)
+def test_each_caller_gets_what_their_role_and_scope_allow(
+    world: World,
+    service: str,
+    method: str,
+    route: str,
+    request_of: Callable[[World], tuple[str, object]],
+    expected: tuple[int | None, ...],
+    success: int,
+) -> None:
+    got, wanted = {}, {}
+    for caller, status in zip(CALLERS, expected, strict=True):
+        path, body = request_of(world)
+        answer = world.call(caller, service, method, path, body)
+        got[caller], wanted[caller] = answer.status_code, status or success
+        if answer.status_code in (401, 403):
+            assert answer.json()["error"] in ("unauthenticated", "forbidden"), answer.text
+    assert got == wanted
