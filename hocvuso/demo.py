@@ -12,14 +12,14 @@ from hocvuso.course_files import packaged_catalog
 from hocvuso.dev_identity import DevIdentity
 from hocvuso.domain.course import FINAL_POOL, Course
 
-# (name, category, commune official code, unit code, topics to finish, take the exam)
+# (name, birth year, category, commune official code, unit code, topics to finish, exam)
 DEMO_LEARNERS = [
-    ("Nguyễn Văn An", "cbccvc", "21025", "so-khoa-hoc-cong-nghe", 5, True),
-    ("Trần Thị Bình", "cbccvc", "21025", "so-giao-duc-dao-tao", 5, True),
-    ("Lê Minh Châu", "cbccvc", "21028", "ubnd-21028", 3, False),
-    ("Phạm Thu Dung", "citizen", "21028", None, 2, False),
-    ("Hoàng Văn Em", "hssv", "21172", None, 1, False),
-    ("Võ Thị Giang", "citizen", "21439", None, 0, False),
+    ("Nguyễn Văn An", 1985, "cbccvc", "21025", "so-khoa-hoc-cong-nghe", 5, True),
+    ("Trần Thị Bình", 1990, "cbccvc", "21025", "so-giao-duc-dao-tao", 5, True),
+    ("Lê Minh Châu", 1978, "cbccvc", "21028", "ubnd-21028", 3, False),
+    ("Phạm Thu Dung", 1962, "citizen", "21028", None, 2, False),
+    ("Hoàng Văn Em", 2007, "hssv", "21172", None, 1, False),
+    ("Võ Thị Giang", 1955, "citizen", "21439", None, 0, False),
 ]
 
 
@@ -78,9 +78,15 @@ def load_demo(enrollment_url: str, identity: DevIdentity) -> str:
     catalog = packaged_catalog()
     course = catalog[catalog.versions[-1]]
     certified = 0
-    for number, (name, category, commune, unit, topics, exam) in enumerate(DEMO_LEARNERS, 1):
+    for number, (name, born, category, commune, unit, topics, exam) in enumerate(DEMO_LEARNERS, 1):
         client = Client(enrollment_url, identity.token("learner", f"demo-learner-{number}"))
-        body = {"full_name": name, "category": category, "commune_code": commune, "unit_code": unit}
+        body = {
+            "full_name": name,
+            "birth_year": born,
+            "category": category,
+            "commune_code": commune,
+            "unit_code": unit,
+        }
         learner_id = client.call("POST", "/v1/learners", body)["learner_id"]
         for topic in course.topic_numbers[:topics]:
             finish_topic(client, course, learner_id, topic)

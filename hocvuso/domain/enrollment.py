@@ -14,6 +14,8 @@ from typing import Literal
 
 from hocvuso.domain import events as ev
 from hocvuso.domain.course import Course
+from hocvuso.domain.local_time import VIETNAM
+from hocvuso.domain.names import clean_name
 from hocvuso.domain.progress import RuleViolation, check_attempt_allowed
 from hocvuso.domain.quiz import check_answers, draw_questions
 
@@ -28,6 +30,8 @@ class Profile:
     unit_code: str | None = None
     village: str | None = None
     community_tech_team: bool = False
+    birth_year: int | None = None  # required of new registrations; None in older records
+    assisted_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,16 +84,36 @@ class MasterData:
 Decision = tuple[Learner, list[ev.Event]]
 
 
-def check_profile(profile: Profile, master: MasterData) -> None:
-    """Refuse a registration that names what does not exist or leaves out what it must."""
+# Which categories name a unit: staff must (their agency), students may (their school),
+# citizens may not (a citizen attached to a department would change its figures).
+UNIT_RULE: Mapping[str, str] = {"cbccvc": "required", "hssv": "optional", "citizen": "none"}
+FIRST_BIRTH_YEAR = 1900
+
+
+def check_profile(profile: Profile, master: MasterData, now: datetime) -> Profile:
+    """The profile as it will be stored (the name cleaned), or `RuleViolation` saying what
+    names what does not exist, leaves out what it must, or holds what it may not."""
+    name = clean_name(profile.full_name)
     if profile.commune_code not in master.communes:
         raise RuleViolation(
             f"no commune with official code {profile.commune_code!r}", "unknown_commune"
         )
+    year = now.astimezone(VIETNAM).year
+    if profile.birth_year is None or not FIRST_BIRTH_YEAR <= profile.birth_year <= year:
+        raise RuleViolation(
+            f"birth_year must be a year from {FIRST_BIRTH_YEAR} to {year}", "invalid_birth_year"
+        )
+    unit_rule = UNIT_RULE[profile.category]
+    if profile.unit_code is None and unit_rule == "required":
+        raise RuleViolation("public-sector staff (cbccvc) must name their unit", "unit_required")
+    if profile.unit_code is not None and unit_rule == "none":
+        raise RuleViolation(
+            f"a {profile.category} learner names no unit; staff (cbccvc) and students (hssv) do",
+            "unit_not_allowed",
+        )
     if profile.unit_code is not None and profile.unit_code not in master.units:
         raise RuleViolation(f"no unit with code {profile.unit_code!r}", "unknown_unit")
-    if profile.category == "cbccvc" and profile.unit_code is None:
-        raise RuleViolation("public-sector staff (cbccvc) must name their unit", "unit_required")
+    return replace(profile, full_name=name)
 
 
 def register(
@@ -100,7 +124,7 @@ def register(
     now: datetime,
     account: str | None = None,
 ) -> Decision:
-    check_profile(profile, master)
+    profile = check_profile(profile, master, now)
     learner = Learner(
         learner_id=learner_id,
         profile=profile,
@@ -118,6 +142,8 @@ def register(
         community_tech_team=profile.community_tech_team,
         course_version=course.version,
         registered_at=now,
+        birth_year=profile.birth_year,
+        assisted_by=profile.assisted_by,
     )
     return learner, [event]
 
@@ -182,6 +208,13 @@ def submit_answers(
             return learner, []
         raise RuleViolation("this attempt's answers were already submitted", "already_submitted")
     check_answers(attempt.question_ids, answers)
+    # Every question, or one answer at a time would read each question's key off the score.
+    missing = [qid for qid in attempt.question_ids if qid not in answers]
+    if missing:
+        raise RuleViolation(
+            f"answer every question of the attempt; unanswered: {', '.join(missing)}",
+            "invalid_answers",
+        )
     submitted = replace(attempt, status="submitted", answers=dict(answers))
     event = ev.AttemptSubmitted(
         learner_id=learner.learner_id,

@@ -45,6 +45,9 @@ class LearnerRegistered(Event):
     community_tech_team: bool = False
     course_version: str
     registered_at: datetime
+    # Added later, so absent from earlier events: None means not recorded, never zero.
+    birth_year: int | None = None
+    assisted_by: str | None = None  # the community-tech-team member's account who helped
 
     def identity(self) -> tuple[str, ...]:
         return (self.learner_id,)

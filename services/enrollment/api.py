@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Header
+from fastapi import APIRouter, Depends, FastAPI, Header
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -38,7 +38,23 @@ from services.enrollment.service import (
     Request,
 )
 
-router = APIRouter(prefix="/v1", responses=ERROR_RESPONSES)
+
+class NotJson(ValueError):
+    """A request body sent as something other than JSON."""
+
+
+async def _json_bodies(request: HttpRequest) -> None:
+    if request.method in ("POST", "PUT", "PATCH"):
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise NotJson(media or "no content type")
+
+
+router = APIRouter(
+    prefix="/v1",
+    responses={**ERROR_RESPONSES, 415: {"description": "The body is not sent as JSON"}},
+    dependencies=[Depends(_json_bodies)],
+)
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "A course rule forbids this now; `detail` says which"}
 }
@@ -54,6 +70,9 @@ _STATUS_OF_RULE = {
     "unknown_commune": 422,
     "unknown_unit": 422,
     "unit_required": 422,
+    "unit_not_allowed": 422,
+    "invalid_name": 422,
+    "invalid_birth_year": 422,
     "unknown_lesson": 404,
     "unknown_attempt": 404,
     "invalid_answers": 400,
@@ -107,6 +126,11 @@ def add_refusals(app: FastAPI) -> None:
     async def not_found(_: HttpRequest, exc: LookupError) -> JSONResponse:
         what = "learner" if isinstance(exc, LearnerNotFound) else "attempt"
         return problem(404, "not_found", f"no {what} {exc.args[0]!r}")
+
+    @app.exception_handler(NotJson)
+    async def not_json(_: HttpRequest, exc: NotJson) -> JSONResponse:
+        detail = f"send the body as application/json, not {exc.args[0]}"
+        return problem(415, "unsupported_media_type", detail)
 
     @app.exception_handler(IdempotencyConflict)
     async def key_reused(_: HttpRequest, exc: IdempotencyConflict) -> JSONResponse:

@@ -11,12 +11,21 @@ from hocvuso.domain.events import Category
 
 class Registration(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    full_name: str = Field(min_length=1, max_length=200)
+    full_name: str = Field(
+        max_length=1000,
+        description="2 to 200 letters (with their marks), spaces and .,'-() after trimming",
+    )
+    birth_year: int = Field(strict=True, description="1900 to this year; adults are 18+")
     category: Category
     commune_code: str = Field(description="Official commune code, e.g. 21025 (Phường Cẩm Thành)")
     unit_code: str | None = Field(default=None, description="Required for cbccvc")
     village: str | None = Field(default=None, max_length=200)
     community_tech_team: bool = False
+    assisted_by: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The account of the community-tech-team member who helped, if any",
+    )
 
 
 class Registered(BaseModel):

@@ -85,7 +85,7 @@ class Enrollment:
     ) -> tuple[core.Learner, bool]:
         """The caller's learner and whether this call created them (False: an earlier
         call did; what this one asked differently is ignored — a move is its own call)."""
-        core.check_profile(profile, self._master)  # before binding: a refusal binds nothing
+        profile = core.check_profile(profile, self._master, self._clock())  # before binding
         bound = await self.learners.account(caller.account)
         if bound is None:
             wanted = Account(caller.account, uuid.uuid4().hex, request.key, request.digest)

@@ -18,6 +18,11 @@ from tests.bench.stack import say, wait_idle
 
 P99_LIMIT_MS = 250.0
 AGENCY = "so-noi-vu"  # a cbccvc learner must name a unit
+NAME_PARTS = (
+    ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Đặng", "Bùi"),
+    ("Văn", "Thị", "Minh", "Thu", "Đức", "Ngọc"),
+    ("An", "Bình", "Châu", "Dũng", "Hoa", "Lan", "Sơn", "Tâm", "Vy"),
+)
 
 
 class Learners:
@@ -48,7 +53,8 @@ class Learners:
             self._accounts += 1
             token = self.identity.token("learner", f"bench-{self._accounts}")
             body: dict[str, Any] = {
-                "full_name": f"Học viên {n}",
+                "full_name": self._name(),
+                "birth_year": self.rnd.randint(1950, 2008),
                 "category": "citizen",
                 "commune_code": self.rnd.choice(self.codes),
             }
@@ -56,6 +62,10 @@ class Learners:
                 body |= {"category": "cbccvc", "unit_code": AGENCY}
             out.append(("POST", "/v1/learners", body, token))
         return out
+
+    def _name(self) -> str:
+        """A name as the registration rules accept it: letters and spaces, no digits."""
+        return " ".join(self.rnd.choice(part) for part in NAME_PARTS)
 
     def lesson_reports(self, count: int) -> list[Request]:
         """Each report moves a (learner, lesson) forward, so none is a no-op."""

@@ -9,7 +9,13 @@ COURSE = packaged_catalog()["v1"]
 
 
 def register(enrollment: Api, commune: str, **extra: object) -> str:
-    body = {"full_name": "Trần Văn Học", "category": "citizen", "commune_code": commune, **extra}
+    body = {
+        "full_name": "Trần Văn Học",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": commune,
+        **extra,
+    }
     answer = enrollment.register(body)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["learner_id"])

@@ -47,13 +47,23 @@ class World:
             "province admin": identity.token("province_admin", "admin-1"),
             "auditor": identity.token("auditor", "audit-1"),
         }
-        body = {"full_name": "Đinh Văn Mười", "category": "cbccvc", "commune_code": COMMUNE}
+        body = {
+            "full_name": "Đinh Văn Mười",
+            "birth_year": 1990,
+            "category": "cbccvc",
+            "commune_code": COMMUNE,
+        }
         learner = self.call(
             "the learner", "enrollment", "POST", "/v1/learners", {**body, "unit_code": UNIT}
         )
         assert learner.status_code == 201, learner.text
         self.learner = learner.json()["learner_id"]
-        other = {"full_name": "Hà Thị Một", "category": "citizen", "commune_code": ELSEWHERE}
+        other = {
+            "full_name": "Hà Thị Một",
+            "birth_year": 1990,
+            "category": "citizen",
+            "commune_code": ELSEWHERE,
+        }
         assert (
             self.call("another learner", "enrollment", "POST", "/v1/learners", other).status_code
             == 201
@@ -67,6 +77,7 @@ class World:
         )
         assert attempt.status_code == 201, attempt.text
         self.attempt = attempt.json()["attempt_id"]
+        self.answers = {q["id"]: 0 for q in attempt.json()["questions"]}
 
     def call(
         self, caller: str, service: str, method: str, path: str, body: object = None
@@ -88,7 +99,12 @@ ROWS: list[Row] = [
         "/v1/learners",
         lambda w: (
             "/v1/learners",
-            {"full_name": "Ai Đó", "category": "citizen", "commune_code": COMMUNE},
+            {
+                "full_name": "Ai Đó",
+                "birth_year": 1990,
+                "category": "citizen",
+                "commune_code": COMMUNE,
+            },
         ),
         (401, 200, 200, 403, 403, 403, 403, 403, 403),  # each learner: their own, again
         200,
@@ -129,7 +145,7 @@ ROWS: list[Row] = [
         "enrollment",
         "POST",
         "/v1/attempts/{attempt_id}/answers",
-        lambda w: (f"/v1/attempts/{w.attempt}/answers", {"answers": {}}),
+        lambda w: (f"/v1/attempts/{w.attempt}/answers", {"answers": w.answers}),
         OWN_ONLY,
         202,
     ),

@@ -18,7 +18,7 @@ def refused(response, status: int, error: str) -> dict:  # type: ignore[no-untyp
 def test_the_running_enrollment_refuses_like_the_in_process_one(stack: Stack) -> None:
     learner = stack.identity.token("learner", "errors-1")
     enrollment = Api(stack.url("enrollment"), stack.identity, token=learner)
-    body = {"full_name": "A", "category": "citizen", "commune_code": "99999"}
+    body = {"full_name": "An", "birth_year": 1990, "category": "citizen", "commune_code": "99999"}
     refused(enrollment.register(body), 422, "unknown_commune")
     refused(enrollment.get("/v1/attempts/nothing"), 404, "not_found")
 
@@ -37,7 +37,12 @@ def test_a_commune_without_published_population_shows_no_data_not_zero(stack: St
     unknown = next(c for c in communes() if c.population is None)
     stats, path = Api(stack.url("stats")), f"/v1/stats/communes/{unknown.official_code}"
     before = stats.get(path).json()
-    body = {"full_name": "Đỗ Văn Ba", "category": "citizen", "commune_code": unknown.official_code}
+    body = {
+        "full_name": "Đỗ Văn Ba",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": unknown.official_code,
+    }
     assert Api(stack.url("enrollment"), stack.identity).register(body).status_code == 201
     after = eventually(lambda: (b := stats.get(path).json())["learners"] > before["learners"] and b)
     assert after["learners"] == before["learners"] + 1

@@ -18,6 +18,7 @@ from tests.e2e.kafka_tools import (
     produce_raw,
     read_topic,
 )
+from tests.e2e.learning import answer
 
 NOW = datetime(2025, 11, 3, 1, 45, tzinfo=UTC)
 
@@ -80,7 +81,12 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
     stack: Stack,
 ) -> None:
     enrollment = Api(stack.url("enrollment"), stack.identity)
-    body = {"full_name": "Mai Thị Bảy", "category": "hssv", "commune_code": "21025"}
+    body = {
+        "full_name": "Mai Thị Bảy",
+        "birth_year": 1990,
+        "category": "hssv",
+        "commune_code": "21025",
+    }
     learner_id = enrollment.register(body).json()["learner_id"]
     submitted = ev.AttemptSubmitted(
         learner_id=learner_id, attempt_id="a", answers={}, submitted_at=NOW
@@ -102,7 +108,9 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
 
     # The same learner, hence the same partition, is still graded afterwards.
     attempt = enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": 1}).json()
-    enrollment.post(f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": {}})
+    enrollment.post(
+        f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": answer(attempt, 0)}
+    )
     graded = eventually(
         lambda: (
             (a := enrollment.get(f"/v1/attempts/{attempt['attempt_id']}").json())["status"]
@@ -115,10 +123,17 @@ def test_a_poison_record_goes_to_the_dead_letter_topic_and_the_partition_moves_o
 
 def test_a_redelivered_submission_is_graded_once(stack: Stack) -> None:
     enrollment = Api(stack.url("enrollment"), stack.identity)
-    body = {"full_name": "Hồ Văn Tám", "category": "citizen", "commune_code": "21025"}
+    body = {
+        "full_name": "Hồ Văn Tám",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": "21025",
+    }
     learner_id = enrollment.register(body).json()["learner_id"]
     attempt = enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": 3}).json()
-    enrollment.post(f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": {}})
+    enrollment.post(
+        f"/v1/attempts/{attempt['attempt_id']}/answers", {"answers": answer(attempt, 0)}
+    )
     eventually(
         lambda: enrollment.get(f"/v1/attempts/{attempt['attempt_id']}").json()["status"] == "graded"
     )

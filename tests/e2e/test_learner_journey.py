@@ -38,6 +38,7 @@ def test_a_learner_goes_from_registration_to_a_verified_certificate(apis: dict[s
     registered = enrollment.register(
         {
             "full_name": "Nguyễn Thị Hoa",
+            "birth_year": 1988,
             "category": "cbccvc",
             "commune_code": COMMUNE,
             "unit_code": UNIT,

@@ -133,7 +133,12 @@ def answers_ok(url: str) -> bool:
 def registers(url: str, commune: str, into: list[str], token: str) -> bool:
     """One registration, retried with its key until it is answered (200: an earlier try
     was stored after all)."""
-    body = {"full_name": "Sau Sự Cố", "category": "citizen", "commune_code": commune}
+    body = {
+        "full_name": "Sau Sự Cố",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": commune,
+    }
     headers = {"Idempotency-Key": f"after-restart-{commune}", "authorization": f"Bearer {token}"}
     try:
         answer = httpx.post(f"{url}/v1/learners", json=body, headers=headers, timeout=1)

@@ -54,7 +54,12 @@ class Traffic:
                 time.sleep(0.05)
 
     def _register(self, client: httpx.Client, key: str) -> int:
-        body = {"full_name": "Lưu Văn Gió", "category": "citizen", "commune_code": self.commune}
+        body = {
+            "full_name": "Lưu Văn Gió",
+            "birth_year": 1990,
+            "category": "citizen",
+            "commune_code": self.commune,
+        }
         token = self.identity.token("learner", f"traffic-{key}")
         headers = {"Idempotency-Key": key, "authorization": f"Bearer {token}"}
         try:

@@ -19,7 +19,9 @@ from services.enrollment.service import Enrollment, Request
 from tests.unit.course_fixture import tiny_course
 
 NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
-PROFILE = core.Profile(full_name="Lê Văn Tám", category="citizen", commune_code="21025")
+PROFILE = core.Profile(
+    full_name="Lê Văn Tám", birth_year=1990, category="citizen", commune_code="21025"
+)
 
 
 def graded(learner_id: str, attempt_id: str, correct: int) -> ev.AttemptGraded:
@@ -57,8 +59,11 @@ def test_a_batch_of_decisions_is_one_write_per_learner_and_a_redelivery_none(
             caller = Principal(f"acct-{name}", "learner")
             ids[name] = (await enrollment.register(caller, PROFILE, Request()))[0].learner_id
             for attempt_id in ("1", "2"):
-                await enrollment.start_attempt(caller, ids[name], "1", f"{name}{attempt_id}")
-                await enrollment.submit(caller, f"{name}{attempt_id}", {})
+                _, attempt, _ = await enrollment.start_attempt(
+                    caller, ids[name], "1", f"{name}{attempt_id}"
+                )
+                every = dict.fromkeys(attempt.question_ids, 0)
+                await enrollment.submit(caller, f"{name}{attempt_id}", every)
         a_id, b_id = ids["a"], ids["b"]
         before = {k: (await repo.get(k)).version for k in (a_id, b_id)}  # type: ignore[union-attr]
         batch = [

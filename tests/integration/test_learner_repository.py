@@ -23,7 +23,9 @@ NOW = datetime(2025, 11, 3, 1, 45, tzinfo=UTC)
 
 
 def learner(learner_id: str = "l1", **changes: Any) -> Learner:
-    profile = Profile(full_name="Phạm Thị Mười", category="citizen", commune_code="21025")
+    profile = Profile(
+        full_name="Phạm Thị Mười", birth_year=1990, category="citizen", commune_code="21025"
+    )
     base = Learner(learner_id=learner_id, profile=profile, course_version="v1", registered_at=NOW)
     return replace(base, **changes)
 

@@ -17,7 +17,11 @@ MASTER = core.MasterData(communes={"21025"}, units={"so-y-te"})
 
 
 def citizen(**changes: object) -> core.Profile:
-    fields: dict[str, object] = {"full_name": "Võ Văn Một", "category": "citizen"}
+    fields: dict[str, object] = {
+        "full_name": "Võ Văn Một",
+        "birth_year": 1980,
+        "category": "citizen",
+    }
     return core.Profile(**{**fields, "commune_code": "21025", **changes})  # type: ignore[arg-type]
 
 
@@ -30,8 +34,14 @@ def registered() -> core.Learner:
     ("profile", "rule"),
     [
         (citizen(commune_code="99999"), "unknown_commune"),
-        (citizen(unit_code="nope"), "unknown_unit"),
+        (citizen(category="hssv", unit_code="nope"), "unknown_unit"),
         (citizen(category="cbccvc"), "unit_required"),
+        (citizen(unit_code="so-y-te"), "unit_not_allowed"),  # a citizen names no unit
+        (citizen(birth_year=None), "invalid_birth_year"),
+        (citizen(birth_year=1899), "invalid_birth_year"),
+        (citizen(birth_year=2026), "invalid_birth_year"),  # after NOW's year (2025)
+        (citizen(full_name=" \u200b "), "invalid_name"),
+        (citizen(full_name="Võ\u202eVăn"), "invalid_name"),
     ],
 )
 def test_registration_is_checked_against_master_data(profile: core.Profile, rule: str) -> None:
@@ -41,11 +51,14 @@ def test_registration_is_checked_against_master_data(profile: core.Profile, rule
 
 
 def test_registration_announces_the_learner_with_the_course_in_force() -> None:
-    learner, events = core.register("l1", citizen(unit_code="so-y-te"), MASTER, COURSE, NOW)
+    student = citizen(category="hssv", unit_code="so-y-te", full_name="  Võ Văn Một ")
+    learner, events = core.register("l1", student, MASTER, COURSE, NOW)
     (event,) = events
     assert isinstance(event, ev.LearnerRegistered)
     assert (event.learner_id, event.unit_code, event.course_version) == ("l1", "so-y-te", "t1")
     assert event.registered_at == NOW and learner.registered_at == NOW
+    assert event.full_name == learner.profile.full_name == "Võ Văn Một", "stored trimmed"
+    assert event.birth_year == 1980
 
 
 def test_a_lesson_keeps_its_best_percent_and_only_improvements_are_announced() -> None:
@@ -63,13 +76,16 @@ def test_an_attempt_opens_once_and_accepts_one_set_of_answers() -> None:
     assert isinstance(started, ev.AttemptStarted) and len(started.question_ids) == 5
     assert core.start_attempt(learner, COURSE, "1", "a1", NOW) == (learner, [])
 
-    answers = {started.question_ids[0]: 1}
+    with pytest.raises(RuleViolation, match="unanswered") as partial:
+        core.submit_answers(learner, "a1", {started.question_ids[0]: 1}, NOW)
+    assert partial.value.rule == "invalid_answers", "no answer oracle, one question at a time"
+    answers = dict.fromkeys(started.question_ids, 1)
     learner, (submitted,) = core.submit_answers(learner, "a1", answers, NOW)
     assert isinstance(submitted, ev.AttemptSubmitted) and submitted.answers == answers
     assert learner.attempts["a1"].status == "submitted"
     assert core.submit_answers(learner, "a1", answers, NOW) == (learner, []), "a retry"
     with pytest.raises(RuleViolation) as refused:
-        core.submit_answers(learner, "a1", {started.question_ids[0]: 2}, NOW)
+        core.submit_answers(learner, "a1", {**answers, started.question_ids[0]: 2}, NOW)
     assert refused.value.rule == "already_submitted"
 
 

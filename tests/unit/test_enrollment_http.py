@@ -62,7 +62,12 @@ def enrollment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
 
 @pytest.fixture(scope="module")
 def learner(enrollment: Api) -> str:
-    body = {"full_name": "Lê Văn Tư", "category": "citizen", "commune_code": "21028"}
+    body = {
+        "full_name": "Lê Văn Tư",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": "21028",
+    }
     return enrollment.post("/v1/learners", body).json()["learner_id"]
 
 
@@ -78,22 +83,85 @@ def refused(response, status: int, error: str) -> dict:
     ("body", "status", "error"),
     [
         (
-            {"full_name": "A", "category": "citizen", "commune_code": "99999"},
+            {"full_name": "An", "birth_year": 1990, "category": "citizen", "commune_code": "99999"},
             422,
             "unknown_commune",
         ),
-        ({"full_name": "A", "category": "cbccvc", "commune_code": "21025"}, 422, "unit_required"),
         (
-            {"full_name": "A", "category": "cbccvc", "commune_code": "21025", "unit_code": "nope"},
+            {"full_name": "An", "birth_year": 1990, "category": "cbccvc", "commune_code": "21025"},
+            422,
+            "unit_required",
+        ),
+        (
+            {
+                "full_name": "An",
+                "birth_year": 1990,
+                "category": "cbccvc",
+                "commune_code": "21025",
+                "unit_code": "nope",
+            },
             422,
             "unknown_unit",
         ),
-        ({"full_name": "A", "category": "alien", "commune_code": "21025"}, 400, "invalid_request"),
+        (
+            {"full_name": "An", "birth_year": 1990, "category": "alien", "commune_code": "21025"},
+            400,
+            "invalid_request",
+        ),
         ({"category": "citizen", "commune_code": "21025"}, 400, "invalid_request"),
     ],
 )
 def test_registration_refusals(enrollment: Api, body: dict, status: int, error: str) -> None:
     refused(enrollment.as_new_learner().post("/v1/learners", body), status, error)
+
+
+GOOD = {
+    "full_name": "Lê Thị Hai",
+    "birth_year": 1990,
+    "category": "citizen",
+    "commune_code": "21025",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "status", "error"),
+    [
+        ({"full_name": "   "}, 422, "invalid_name"),
+        ({"full_name": "L"}, 422, "invalid_name"),
+        ({"full_name": "Lê\u202eThị"}, 422, "invalid_name"),  # right-to-left override
+        ({"full_name": "Lê\u200bThị"}, 422, "invalid_name"),  # zero-width space
+        ({"full_name": "Lê\x00Thị"}, 422, "invalid_name"),
+        ({"full_name": "L" * 201}, 422, "invalid_name"),
+        ({"birth_year": 1899}, 422, "invalid_birth_year"),
+        ({"birth_year": 2999}, 422, "invalid_birth_year"),
+        ({"birth_year": "1990"}, 400, "invalid_request"),
+        ({"birth_year": None}, 400, "invalid_request"),
+        ({"unit_code": "so-noi-vu"}, 422, "unit_not_allowed"),  # a citizen names no unit
+    ],
+)
+def test_what_a_registration_may_hold(
+    enrollment: Api, changes: dict, status: int, error: str
+) -> None:
+    refused(enrollment.as_new_learner().post("/v1/learners", {**GOOD, **changes}), status, error)
+
+
+def test_a_name_is_stored_composed_and_trimmed(enrollment: Api) -> None:
+    import unicodedata
+
+    caller = enrollment.as_new_learner()
+    raw = "  " + unicodedata.normalize("NFD", "Lê Thị Hai") + " "
+    created = caller.post("/v1/learners", {**GOOD, "full_name": raw})
+    assert created.status_code == 201
+    service = enrollment.http.app.state.enrollment  # type: ignore[attr-defined]
+    stored = service.learners.docs[created.json()["learner_id"]][1]
+    assert stored.profile.full_name == "Lê Thị Hai"
+
+
+def test_a_body_that_is_not_json_is_a_415(enrollment: Api) -> None:
+    for kind in ("text/plain", "application/x-www-form-urlencoded", None):
+        headers = {**enrollment.headers, **({"content-type": kind} if kind else {})}
+        answer = enrollment.http.post("/v1/learners", content=b"full_name=x", headers=headers)
+        refused(answer, 415, "unsupported_media_type")
 
 
 def test_malformed_json_is_a_400(enrollment: Api) -> None:
@@ -142,21 +210,28 @@ def test_an_attempt_needs_a_topic_1_to_5_or_final(enrollment, learner, topic) ->
 def test_answers_are_checked_against_the_attempt(enrollment: Api, learner: str) -> None:
     attempt = enrollment.post(f"/v1/learners/{learner}/attempts", {"topic": 2}).json()
     path = f"/v1/attempts/{attempt['attempt_id']}/answers"
+    every = {q["id"]: 1 for q in attempt["questions"]}
     first = attempt["questions"][0]["id"]
-    refused(enrollment.post(path, {"answers": {"t5-q99": 1}}), 400, "invalid_answers")
-    refused(enrollment.post(path, {"answers": {first: 7}}), 400, "invalid_answers")
+    refused(enrollment.post(path, {"answers": {**every, "t5-q99": 1}}), 400, "invalid_answers")
+    refused(enrollment.post(path, {"answers": {**every, first: 7}}), 400, "invalid_answers")
+    refused(enrollment.post(path, {"answers": {first: 1}}), 400, "invalid_answers")  # not all
     refused(enrollment.post("/v1/attempts/nothing/answers", {"answers": {}}), 404, "not_found")
 
-    assert enrollment.post(path, {"answers": {first: 1}}).status_code == 202
-    assert enrollment.post(path, {"answers": {first: 1}}).status_code == 202  # a retry
-    refused(enrollment.post(path, {"answers": {first: 2}}), 409, "already_submitted")
+    assert enrollment.post(path, {"answers": every}).status_code == 202
+    assert enrollment.post(path, {"answers": every}).status_code == 202  # a retry
+    refused(enrollment.post(path, {"answers": {**every, first: 2}}), 409, "already_submitted")
 
 
 def test_one_account_is_one_learner_and_a_key_reused_for_another_body_is_a_422(
     enrollment: Api,
 ) -> None:
     caller = enrollment.as_new_learner()
-    body = {"full_name": "Trương Thị Chín", "category": "citizen", "commune_code": "21028"}
+    body = {
+        "full_name": "Trương Thị Chín",
+        "birth_year": 1990,
+        "category": "citizen",
+        "commune_code": "21028",
+    }
     key = "portal-form-1"
     first = caller.post("/v1/learners", body, **{"Idempotency-Key": key})
     again = caller.post("/v1/learners", body, **{"Idempotency-Key": key})

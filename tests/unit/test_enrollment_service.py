@@ -45,12 +45,15 @@ def test_concurrent_submissions_of_one_attempt_accept_exactly_one() -> None:
     enrollment, _ = service(repo)
 
     async def scenario() -> tuple[list[object], str]:
-        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        profile = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="21025"
+        )
         lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
         _, attempt, _ = await enrollment.start_attempt(ME, lid, "1", "a1")
         question = attempt.question_ids[0]
+        rest = dict.fromkeys(attempt.question_ids, 0)
         results = await asyncio.gather(
-            *(enrollment.submit(ME, "a1", {question: choice}) for choice in range(4)),
+            *(enrollment.submit(ME, "a1", {**rest, question: c}) for c in range(4)),
             return_exceptions=True,
         )
         return results, lid
@@ -72,7 +75,9 @@ def test_every_stored_change_wakes_the_relay_and_a_no_op_does_not() -> None:
     enrollment, wakes = service(MemoryLearners())
 
     async def scenario() -> None:
-        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        profile = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="21025"
+        )
         lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
         await enrollment.report_lesson(ME, lid, "t1-l1", 50)
         await enrollment.report_lesson(ME, lid, "t1-l1", 20)  # improves nothing
@@ -86,8 +91,12 @@ def test_an_account_registering_twice_even_at_once_gets_its_first_learner() -> N
     enrollment, _ = service(repo)
 
     async def scenario() -> list[tuple[core.Learner, bool]]:
-        first = core.Profile(full_name="A", category="citizen", commune_code="21025")
-        second = core.Profile(full_name="B", category="citizen", commune_code="21025")
+        first = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="21025"
+        )
+        second = core.Profile(
+            full_name="Bn", birth_year=1990, category="citizen", commune_code="21025"
+        )
         together = await asyncio.gather(
             enrollment.register(ME, first, Request()), enrollment.register(ME, second, Request())
         )
@@ -96,7 +105,7 @@ def test_an_account_registering_twice_even_at_once_gets_its_first_learner() -> N
     answers = asyncio.run(scenario())
     assert len({learner.learner_id for learner, _ in answers}) == 1
     assert [created for _, created in answers].count(True) == 1
-    assert {learner.profile.full_name for learner, _ in answers} == {"A"}
+    assert {learner.profile.full_name for learner, _ in answers} == {"An"}
     assert len(repo.docs) == 1 and len(asyncio.run(repo.pending(10))[0].events) == 1
 
 
@@ -105,10 +114,14 @@ def test_a_refused_registration_binds_nothing_so_the_corrected_retry_goes_throug
     key = Request("form-1", "digest-of-the-wrong-body")
 
     async def scenario() -> core.Learner:
-        wrong = core.Profile(full_name="A", category="citizen", commune_code="99999")
+        wrong = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="99999"
+        )
         with pytest.raises(RuleViolation):
             await enrollment.register(ME, wrong, key)
-        right = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        right = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="21025"
+        )
         learner, created = await enrollment.register(ME, right, Request("form-1", "other"))
         assert created
         return learner
@@ -132,7 +145,9 @@ def test_a_refusal_or_a_no_op_on_a_stale_copy_is_decided_again_on_a_fresh_read()
     enrollment, _ = service(repo)
 
     async def scenario() -> None:
-        profile = core.Profile(full_name="A", category="citizen", commune_code="21025")
+        profile = core.Profile(
+            full_name="An", birth_year=1990, category="citizen", commune_code="21025"
+        )
         lid = (await enrollment.register(ME, profile, Request()))[0].learner_id
         lesson = tiny_course().topics[0].lessons[0].id
         await enrollment.report_lesson(ME, lid, lesson, 50)
@@ -141,7 +156,8 @@ def test_a_refusal_or_a_no_op_on_a_stale_copy_is_decided_again_on_a_fresh_read()
         await enrollment.start_attempt(ME, lid, "1", "a1")  # its first write is refused
         # The stale copy knows no attempt a1 (a refusal) and a 50 for the lesson (a no-op):
         # both answers come from the fresh read.
-        assert (await enrollment.submit(ME, "a1", {})).status == "submitted"
+        every = dict.fromkeys(repo.docs[lid][1].attempts["a1"].question_ids, 0)
+        assert (await enrollment.submit(ME, "a1", every)).status == "submitted"
         assert (await enrollment.report_lesson(ME, lid, lesson, 50)).lessons[lesson] == 80
 
     asyncio.run(scenario())

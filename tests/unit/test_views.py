@@ -25,7 +25,9 @@ def test_the_outline_lists_topics_and_lessons_and_never_an_answer() -> None:
 
 
 def learner(*events: ev.Event, **changes: object) -> Learner:
-    profile = Profile(full_name="Ngô Thị Năm", category="citizen", commune_code="21025")
+    profile = Profile(
+        full_name="Ngô Thị Năm", birth_year=1990, category="citizen", commune_code="21025"
+    )
     base = Learner(learner_id="l", profile=profile, course_version="t1", registered_at=NOW)
     recorded = replace(base, **changes)  # type: ignore[arg-type]
     for event in events:
