@@ -52,9 +52,9 @@ def _register(api: httpx.Client, identity: DevIdentity, n: int) -> list[Learner]
     out: list[Learner] = []
     for i in range(n):
         headers = {"authorization": f"Bearer {identity.token('learner', f'bench-{i}')}"}
-        out.append(
-            (api.post("/v1/learners", json=BODY, headers=headers).json()["learner_id"], headers)
-        )
+        registered = api.post("/v1/learners", json=BODY, headers=headers)
+        registered.raise_for_status()
+        out.append((registered.json()["learner_id"], headers))
     return out
 
 
@@ -100,6 +100,7 @@ def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: lis
     result = {
         "sent": outcome.sent,
         "errors": outcome.errors,
+        "statuses": {str(code): n for code, n in sorted(outcome.statuses.items())},
         "achieved_per_s": round(outcome.achieved_per_s, 1),
         **{f"{k}_ms": round(v, 1) for k, v in outcome.latency_ms.items()},
         "generator_cpu_of_one_core": round(outcome.generator_cpu_share, 2),

@@ -9,7 +9,7 @@ from typing import Any
 
 from hocvuso.devstack import Stack
 from tests.bench import loadgen
-from tests.bench.http_capacity import Learners
+from tests.bench.http_capacity import Learners, statuses
 from tests.bench.loadgen import Outcome, Plan
 from tests.bench.sizes import Sizes
 from tests.bench.stack import say, wait_idle
@@ -55,7 +55,8 @@ def _line(rate: int, o: Outcome, drained: bool) -> str:
         f"[e2e] {rate}/s: {o.ok} answers ok, {sum(o.errors.values())} errors, "
         f"{o.visible_samples} samples: p50 {v['p50']:.0f} ms, p99 {v['p99']:.0f} ms, "
         f"max {v['max']:.0f} ms{unfinished}; generator CPU "
-        f"{o.generator_cpu_share:.0%}{note}"
+        f"{o.generator_cpu_share:.0%}{note}; statuses {statuses(o.statuses)}, "
+        f"polls {statuses(o.poll_statuses)}"
     )
 
 
@@ -64,6 +65,8 @@ def _record(rate: int, o: Outcome, drained: bool) -> dict[str, Any]:
         "rate": rate,
         "answers_ok": o.ok,
         "errors": sum(o.errors.values()),
+        "statuses": {str(code): n for code, n in sorted(o.statuses.items())},
+        "poll_statuses": {str(code): n for code, n in sorted(o.poll_statuses.items())},
         "samples": o.visible_samples,
         "p50_ms": round(o.visible_ms["p50"], 1),
         "p99_ms": round(o.visible_ms["p99"], 1),

@@ -115,8 +115,13 @@ def step_line(kind: str, rate: float, o: Outcome) -> str:
     return (
         f"[http] {kind:<13} {rate:>5.0f}/s: {o.achieved_per_s:>6.0f}/s ok, p50 "
         f"{lat['p50']:>6.0f} ms, p99 {lat['p99']:>6.0f} ms, generator CPU "
-        f"{o.generator_cpu_share:4.0%}{errors} → {verdict}"
+        f"{o.generator_cpu_share:4.0%}{errors}, statuses {statuses(o.statuses)} → {verdict}"
     )
+
+
+def statuses(counts: dict[int, int]) -> str:
+    """`200×500 403×3`: what the server answered (0: no answer at all)."""
+    return " ".join(f"{code}×{n}" for code, n in sorted(counts.items())) or "none"
 
 
 Make = Callable[[int], list[Request]]
@@ -172,6 +177,7 @@ def _step_record(kind: str, rate: float, o: Outcome) -> dict[str, Any]:
         "p50_ms": round(o.latency_ms["p50"], 1),
         "p99_ms": round(o.latency_ms["p99"], 1),
         "errors": sum(o.errors.values()),
+        "statuses": {str(code): n for code, n in sorted(o.statuses.items())},
         "generator_cpu": round(o.generator_cpu_share, 3),
         "pass": passes(o, rate),
     }

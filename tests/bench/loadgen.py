@@ -50,6 +50,10 @@ class Outcome:
     bodies: list[Any] = field(default_factory=list)
     visible_ms: dict[str, float] = field(default_factory=dict)
     visible_samples: int = 0
+    # HTTP status → how many answers had it (0: no answer), for the plan's requests and
+    # for the polls: proof that requests were accepted, not refused (401/403) fast.
+    statuses: dict[int, int] = field(default_factory=dict)
+    poll_statuses: dict[int, int] = field(default_factory=dict)
 
 
 def run(plan: Plan) -> Outcome:
@@ -69,13 +73,14 @@ class _Generator:
         self.latencies: list[float] = []
         self.visible = Samples()
         self.polls: list[asyncio.Task[None]] = []
-        self._auth: dict[str, bytes] = {"": b""}  # token → its header line, built once
-
-    def _header(self, token: str) -> bytes:
-        line = self._auth.get(token)
-        if line is None:
-            line = self._auth[token] = f"Authorization: Bearer {token}\r\n".encode()
-        return line
+        # Each request's header lines, built before the clock starts (once per token,
+        # shared by that token's requests): a send only looks them up by index.
+        lines: dict[str, bytes] = {"": b""}
+        self.headers: list[bytes] = []
+        for *_, token in plan.requests:
+            if token not in lines:
+                lines[token] = f"Authorization: Bearer {token}\r\n".encode()
+            self.headers.append(lines[token])
 
     async def go(self) -> Outcome:
         cpu_before, started = _cpu_seconds(), time.perf_counter()
@@ -119,8 +124,8 @@ class _Generator:
         await asyncio.gather(*(worker() for _ in range(self.plan.concurrency)))
 
     async def _one(self, session: Client, index: int, due: float) -> None:
-        method, path, body, token = self.plan.requests[index]
-        headers = self._header(token)
+        method, path, body, _ = self.plan.requests[index]
+        headers = self.headers[index]
         self.out.sent += 1
         try:
             status, raw = await session.request(method, path, orjson.dumps(body), headers)
@@ -128,6 +133,7 @@ class _Generator:
             raw, status = b"", 0
             self._error(type(exc).__name__)
         done = time.perf_counter()
+        self.out.statuses[status] = self.out.statuses.get(status, 0) + 1
         self.latencies.append(done - due)
         if not 200 <= status < 300:
             if status:
@@ -149,7 +155,9 @@ class _Generator:
         deadline = since + self.plan.poll_timeout
         while time.perf_counter() < deadline:
             try:
-                _, raw = await session.request("GET", attempt_path, headers=headers)
+                code, raw = await session.request("GET", attempt_path, headers=headers)
+                polled = self.out.poll_statuses
+                polled[code] = polled.get(code, 0) + 1
                 status = orjson.loads(raw).get("status")
             except (TimeoutError, OSError, httptools.HttpParserError, ValueError, AttributeError):
                 status = None
