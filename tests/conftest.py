@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hocvuso.devstack import SERVICES, Stack
+from hocvuso.devstack import SERVICES, SIMULATION_ENV, Stack
 
 TESTS = Path(__file__).resolve().parent
 # Tests here talk to real servers whatever fixtures they use; elsewhere, `stack` decides.
@@ -36,7 +36,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    started = Stack(tmp_path_factory.mktemp("stack"))
+    started = Stack(tmp_path_factory.mktemp("stack"), extra_env=SIMULATION_ENV)
     try:
         started.start_servers()
         started.prepare()

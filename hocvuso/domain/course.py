@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
@@ -20,6 +20,24 @@ class Rules:
     exam_questions: int
     exam_pass_correct: int
     max_attempts: int | None = None
+    # What keeps attempts from being farmed (None: no limit). A calendar day is Vietnam's.
+    quiz_attempts_per_day: int | None = None
+    exam_attempts_per_day: int | None = None
+    minutes_between_attempts: int = 0  # between two starts in the same topic (or exam)
+    quiz_open_minutes: int | None = None  # how long an attempt takes answers
+    exam_open_minutes: int | None = None
+    closes_at: datetime | None = None  # no attempt starts and nobody registers from then on
+
+    def attempts_per_day(self, pool: str) -> int | None:
+        return self.exam_attempts_per_day if pool == FINAL_POOL else self.quiz_attempts_per_day
+
+    def open_for(self, pool: str) -> timedelta | None:
+        minutes = self.exam_open_minutes if pool == FINAL_POOL else self.quiz_open_minutes
+        return None if minutes is None else timedelta(minutes=minutes)
+
+    @property
+    def spacing(self) -> timedelta:
+        return timedelta(minutes=self.minutes_between_attempts)
 
     def questions_for(self, pool: str) -> int:
         return self.exam_questions if pool == FINAL_POOL else self.quiz_questions
@@ -115,9 +133,16 @@ def course_from_data(course: Mapping[str, Any], questions: Iterable[Mapping[str,
         version=course["version"],
         title=course["title"],
         effective_from=datetime.fromisoformat(course["effective_from"]),
-        rules=Rules(**course["rules"]),
+        rules=_rules(course["rules"]),
         topics=topics,
         questions=bank,
+    )
+
+
+def _rules(data: Mapping[str, Any]) -> Rules:
+    closes = data.get("closes_at")
+    return Rules(
+        **{**data, "closes_at": None if closes is None else datetime.fromisoformat(closes)}
     )
 
 

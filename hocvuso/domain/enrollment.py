@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from hocvuso.domain import attempt_limits as limits
 from hocvuso.domain import events as ev
 from hocvuso.domain.course import Course
 from hocvuso.domain.local_time import VIETNAM
@@ -20,6 +21,7 @@ from hocvuso.domain.progress import RuleViolation, check_attempt_allowed
 from hocvuso.domain.quiz import check_answers, draw_questions
 
 Status = Literal["open", "submitted", "graded", "rejected"]
+Shown = Status | Literal["expired"]  # open, but past the time it takes answers
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +118,14 @@ def check_profile(profile: Profile, master: MasterData, now: datetime) -> Profil
     return replace(profile, full_name=name)
 
 
+def check_registration(
+    profile: Profile, master: MasterData, course: Course, now: datetime
+) -> Profile:
+    """`check_profile`, and the course must still take learners."""
+    limits.check_course_open(course.rules, course.version, now)
+    return check_profile(profile, master, now)
+
+
 def register(
     learner_id: str,
     profile: Profile,
@@ -124,7 +134,7 @@ def register(
     now: datetime,
     account: str | None = None,
 ) -> Decision:
-    profile = check_profile(profile, master, now)
+    profile = check_registration(profile, master, course, now)
     learner = Learner(
         learner_id=learner_id,
         profile=profile,
@@ -169,9 +179,12 @@ def report_lesson(
     return updated, [event]
 
 
-def check_can_start(learner: Learner, course: Course, pool: str) -> None:
+def check_can_start(learner: Learner, course: Course, pool: str, now: datetime) -> None:
     done = len(learner.completed_topics & set(course.topic_numbers))
-    check_attempt_allowed(course, pool, done, len(learner.attempts_in(pool)))
+    earlier = learner.attempts_in(pool)
+    check_attempt_allowed(course, pool, done, len(earlier))
+    limits.check_course_open(course.rules, course.version, now)
+    limits.check_start(course.rules, pool, (a.started_at for a in earlier), now)
 
 
 def start_attempt(
@@ -180,7 +193,7 @@ def start_attempt(
     """Open an attempt with questions drawn for it; starting it again changes nothing."""
     if attempt_id in learner.attempts:
         return learner, []
-    check_can_start(learner, course, pool)
+    check_can_start(learner, course, pool, now)
     questions = tuple(draw_questions(course, pool, attempt_id))
     attempt = Attempt(attempt_id=attempt_id, pool=pool, question_ids=questions, started_at=now)
     updated = replace(learner, attempts={**learner.attempts, attempt_id: attempt})
@@ -196,7 +209,7 @@ def start_attempt(
 
 
 def submit_answers(
-    learner: Learner, attempt_id: str, answers: Mapping[str, int], now: datetime
+    learner: Learner, course: Course, attempt_id: str, answers: Mapping[str, int], now: datetime
 ) -> Decision:
     """Accept the answers of an open attempt, once: the stored answers are the graded ones.
 
@@ -207,6 +220,7 @@ def submit_answers(
         if attempt.answers == dict(answers):
             return learner, []
         raise RuleViolation("this attempt's answers were already submitted", "already_submitted")
+    limits.check_open(course.rules, attempt.pool, attempt.started_at, now)
     check_answers(attempt.question_ids, answers)
     # Every question, or one answer at a time would read each question's key off the score.
     missing = [qid for qid in attempt.question_ids if qid not in answers]
@@ -223,6 +237,14 @@ def submit_answers(
         submitted_at=now,
     )
     return _with_attempt(learner, submitted), [event]
+
+
+def shown_status(attempt: Attempt, course: Course, now: datetime) -> Shown:
+    if attempt.status == "open" and limits.is_expired(
+        course.rules, attempt.pool, attempt.started_at, now
+    ):
+        return "expired"
+    return attempt.status
 
 
 def record(learner: Learner, event: ev.Event) -> Learner:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header
@@ -16,6 +16,7 @@ from hocvuso.adapters.http_access import PUBLIC, allow
 from hocvuso.adapters.metrics import REJECTED_COMMANDS
 from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.domain.access import Action, Principal
+from hocvuso.domain.attempt_limits import NotNow
 from hocvuso.domain.enrollment import Profile
 from hocvuso.domain.progress import RuleViolation
 from hocvuso.views import course_outline, progress_summary
@@ -108,6 +109,13 @@ def refusal(rule: RuleViolation) -> JSONResponse:
     """A course rule's refusal, with the status its rule code calls for."""
     REJECTED_COMMANDS.labels("enrollment", rule.rule).inc()
     status = _STATUS_OF_RULE.get(rule.rule, 409)
+    if isinstance(rule, NotNow):
+        available_at = rule.available_at.isoformat()
+        refused = problem(
+            409, "rule_violation", rule.reason, rule=rule.rule, available_at=available_at
+        )
+        refused.headers["Retry-After"] = str(math.ceil(rule.wait.total_seconds()))
+        return refused
     if status == 409 and rule.rule != "already_submitted":
         return problem(409, "rule_violation", rule.reason, rule=rule.rule)
     error = "not_found" if status == 404 else rule.rule
@@ -151,7 +159,8 @@ def _request(idempotency_key: str | None, body: BaseModel) -> Request:
     dependencies=[PUBLIC],
 )
 async def course(request: HttpRequest) -> dict[str, object]:
-    return course_outline(_service(request).catalog.in_force_at(datetime.now(UTC)))
+    service = _service(request)
+    return course_outline(service.catalog.in_force_at(service.now()))
 
 
 @router.post(
@@ -181,7 +190,7 @@ async def register(
         caller, profile, _request(idempotency_key, body)
     )
     answer = Registered(learner_id=learner.learner_id, course_version=learner.course_version)
-    return answer if created else JSONResponse(answer.model_dump(), status_code=200)
+    return answer if created else JSONResponse(answer.model_dump(mode="json"), status_code=200)
 
 
 @router.get(
@@ -249,7 +258,7 @@ async def start_attempt(
         caller, learner_id, pool_of(body.topic), attempt_id
     )
     answer = views.attempt_created(course, attempt)
-    return answer if created else JSONResponse(answer.model_dump(), status_code=200)
+    return answer if created else JSONResponse(answer.model_dump(mode="json"), status_code=200)
 
 
 @router.post(
@@ -273,4 +282,4 @@ async def submit_answers(
 async def get_attempt(attempt_id: str, request: HttpRequest, caller: Reading) -> AttemptView:
     service = _service(request)
     learner, attempt = await service.attempt(caller, attempt_id)
-    return views.attempt_view(learner, service.course_of(learner), attempt)
+    return views.attempt_view(learner, service.course_of(learner), attempt, service.now())

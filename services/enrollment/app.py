@@ -21,7 +21,7 @@ from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.adapters.runtime import Lifespan, Runtime, service_lifespan
-from hocvuso.course_files import packaged_catalog
+from hocvuso.course_files import configured_catalog
 from hocvuso.domain import events as ev
 from hocvuso.domain.enrollment import MasterData
 from hocvuso.settings import Settings
@@ -56,7 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             units=set(reference.units),
             unit_parents=reference.unit_parents,
         )
-        service = Enrollment(learners, packaged_catalog(), master, on_stored=relay.wake)
+        service = Enrollment(
+            learners, configured_catalog(settings.course), master, on_stored=relay.wake
+        )
         app.state.enrollment = service
         runtime.run_in_background(relay.run, "outbox relay")
 

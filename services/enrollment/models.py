@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,6 +58,10 @@ class AttemptCreated(BaseModel):
     topic: int | Literal["final"]
     course_version: str
     questions: list[PublicQuestion]
+    started_at: datetime
+    closes_at: datetime | None = Field(
+        description="Answers are taken until then; null: the attempt never expires"
+    )
 
 
 class Answers(BaseModel):
@@ -74,8 +79,12 @@ class AttemptView(BaseModel):
     attempt_id: str
     learner_id: str
     topic: int | Literal["final"]
-    status: Literal["open", "submitted", "graded", "rejected"]
+    status: Literal["open", "expired", "submitted", "graded", "rejected"] = Field(
+        description="`expired`: left open past `closes_at`; it still counts as an attempt"
+    )
     questions: list[PublicQuestion]
+    started_at: datetime
+    closes_at: datetime | None
     result: AttemptResult | None = None
     reason: str | None = None
 

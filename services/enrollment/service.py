@@ -85,7 +85,9 @@ class Enrollment:
     ) -> tuple[core.Learner, bool]:
         """The caller's learner and whether this call created them (False: an earlier
         call did; what this one asked differently is ignored — a move is its own call)."""
-        profile = core.check_profile(profile, self._master, self._clock())  # before binding
+        now = self._clock()
+        course = self.catalog.in_force_at(now)
+        profile = core.check_registration(profile, self._master, course, now)  # before binding
         bound = await self.learners.account(caller.account)
         if bound is None:
             wanted = Account(caller.account, uuid.uuid4().hex, request.key, request.digest)
@@ -96,8 +98,6 @@ class Enrollment:
         if known is not None:
             return known.learner, False
         # Bound but not stored (the first call failed in between): this call completes it.
-        now = self._clock()
-        course = self.catalog.in_force_at(now)
         learner, events = core.register(
             bound.learner_id, profile, self._master, course, now, account=caller.account
         )
@@ -167,10 +167,13 @@ class Enrollment:
 
         def submit(it: core.Learner) -> core.Decision:
             self._studying(caller, it)
-            return core.submit_answers(it, attempt_id, answers, now)
+            return core.submit_answers(it, self.course_of(it), attempt_id, answers, now)
 
         learner = await self._change(learner_id, submit)
         return learner.attempts[attempt_id]
+
+    def now(self) -> datetime:
+        return self._clock()
 
     async def attempt(
         self, caller: Principal, attempt_id: str

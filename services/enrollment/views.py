@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from hocvuso.domain.attempt_limits import closes_at
 from hocvuso.domain.course import Course
-from hocvuso.domain.enrollment import Attempt, Learner
+from hocvuso.domain.enrollment import Attempt, Learner, shown_status
 from services.enrollment.models import (
     AttemptCreated,
     AttemptResult,
@@ -25,17 +28,21 @@ def attempt_created(course: Course, attempt: Attempt) -> AttemptCreated:
         topic=topic_of(attempt.pool),
         course_version=course.version,
         questions=_questions(course, attempt),
+        started_at=attempt.started_at,
+        closes_at=closes_at(course.rules, attempt.pool, attempt.started_at),
     )
 
 
-def attempt_view(learner: Learner, course: Course, attempt: Attempt) -> AttemptView:
+def attempt_view(learner: Learner, course: Course, attempt: Attempt, now: datetime) -> AttemptView:
     result = attempt.result
     return AttemptView(
         attempt_id=attempt.attempt_id,
         learner_id=learner.learner_id,
         topic=topic_of(attempt.pool),
-        status=attempt.status,
+        status=shown_status(attempt, course, now),
         questions=_questions(course, attempt),
+        started_at=attempt.started_at,
+        closes_at=closes_at(course.rules, attempt.pool, attempt.started_at),
         result=None
         if result is None
         else AttemptResult(correct=result.correct, total=result.total, passed=result.passed),

@@ -13,7 +13,7 @@ from hocvuso.adapters.faust_tables import BatchedTable
 from hocvuso.adapters.http import service_app
 from hocvuso.adapters.mappers import decode_grading_state, encode_grading_state
 from hocvuso.adapters.runtime import Runtime, service_lifespan
-from hocvuso.course_files import packaged_catalog
+from hocvuso.course_files import configured_catalog
 from hocvuso.domain import events as ev
 from hocvuso.domain import grading
 from hocvuso.domain.course import Catalog
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     async def setup(runtime: Runtime, app: FastAPI) -> None:
-        await runtime.start_consumer(build_worker(runtime, packaged_catalog()))
+        await runtime.start_consumer(build_worker(runtime, configured_catalog(settings.course)))
 
     lifespan = service_lifespan(settings, SERVICE, setup, consumes_only=True)
     return service_app("hocvuso grading", lifespan)

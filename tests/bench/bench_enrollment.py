@@ -30,7 +30,7 @@ from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
 from hocvuso.course_files import packaged_catalog
 from hocvuso.dev_identity import DevIdentity
-from hocvuso.devstack import Stack, free_port, running_stack
+from hocvuso.devstack import SIMULATION_ENV, Stack, free_port, running_stack
 from hocvuso.domain.access import Principal
 from hocvuso.domain.enrollment import MasterData, Profile
 from services.enrollment.service import Enrollment, Request
@@ -185,7 +185,7 @@ def main() -> None:
     rates = [float(r) for r in args.rates.split(",")]
     if args.round_trips:
         with tempfile.TemporaryDirectory() as tmp:
-            stack = Stack(Path(tmp))
+            stack = Stack(Path(tmp), extra_env=SIMULATION_ENV)
             stack.mongo_port = free_port()
             stack.start_database()
             try:
@@ -193,7 +193,10 @@ def main() -> None:
             finally:
                 stack.stop()
         return
-    with tempfile.TemporaryDirectory() as tmp, running_stack(Path(tmp)) as stack:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_stack(Path(tmp), extra_env=SIMULATION_ENV) as stack,
+    ):
         api = httpx.Client(base_url=stack.url("enrollment"), timeout=30)
         learners = _register(api, stack.identity, args.learners)
         for rate in rates:

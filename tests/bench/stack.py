@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from hocvuso.devstack import Stack, running_stack
+from hocvuso.devstack import SIMULATION_ENV, Stack, running_stack
 
 
 @contextmanager
@@ -20,7 +20,7 @@ def bench_stack(label: str) -> Iterator[Stack]:
     started = time.monotonic()
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-{label}-") as tmp,
-        running_stack(Path(tmp)) as stack,
+        running_stack(Path(tmp), extra_env=SIMULATION_ENV) as stack,
     ):
         say(f"[{label}] stack up in {time.monotonic() - started:.0f} s ({tmp})")
         yield stack

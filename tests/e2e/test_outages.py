@@ -18,7 +18,7 @@ import httpx
 import pymongo
 import pytest
 
-from hocvuso.devstack import SERVICES, Stack, running_stack
+from hocvuso.devstack import SERVICES, SIMULATION_ENV, Stack, running_stack
 from hocvuso.domain import events as ev
 from hocvuso.events.envelope import to_record
 from tests.e2e.client import Api, eventually
@@ -38,7 +38,7 @@ COMMUNE_BROKER, COMMUNE_DATABASE = "21478", "23284"  # Sa Huỳnh; Đăk Cấm
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    env = {"HOCVUSO_KAFKA__STALL_AFTER_SECONDS": "5"}
+    env = {**SIMULATION_ENV, "HOCVUSO_KAFKA__STALL_AFTER_SECONDS": "5"}
     with running_stack(Path(tmp_path_factory.mktemp("outages")), extra_env=env) as stack:
         yield stack
 

@@ -77,25 +77,25 @@ def test_an_attempt_opens_once_and_accepts_one_set_of_answers() -> None:
     assert core.start_attempt(learner, COURSE, "1", "a1", NOW) == (learner, [])
 
     with pytest.raises(RuleViolation, match="unanswered") as partial:
-        core.submit_answers(learner, "a1", {started.question_ids[0]: 1}, NOW)
+        core.submit_answers(learner, COURSE, "a1", {started.question_ids[0]: 1}, NOW)
     assert partial.value.rule == "invalid_answers", "no answer oracle, one question at a time"
     answers = dict.fromkeys(started.question_ids, 1)
-    learner, (submitted,) = core.submit_answers(learner, "a1", answers, NOW)
+    learner, (submitted,) = core.submit_answers(learner, COURSE, "a1", answers, NOW)
     assert isinstance(submitted, ev.AttemptSubmitted) and submitted.answers == answers
     assert learner.attempts["a1"].status == "submitted"
-    assert core.submit_answers(learner, "a1", answers, NOW) == (learner, []), "a retry"
+    assert core.submit_answers(learner, COURSE, "a1", answers, NOW) == (learner, []), "a retry"
     with pytest.raises(RuleViolation) as refused:
-        core.submit_answers(learner, "a1", {**answers, started.question_ids[0]: 2}, NOW)
+        core.submit_answers(learner, COURSE, "a1", {**answers, started.question_ids[0]: 2}, NOW)
     assert refused.value.rule == "already_submitted"
 
 
 def test_answers_outside_the_attempt_are_refused() -> None:
     learner, _ = core.start_attempt(registered(), COURSE, "2", "a2", NOW)
     with pytest.raises(RuleViolation) as refused:
-        core.submit_answers(learner, "a2", {"zz-q01": 1}, NOW)
+        core.submit_answers(learner, COURSE, "a2", {"zz-q01": 1}, NOW)
     assert refused.value.rule == "invalid_answers"
     with pytest.raises(RuleViolation) as unknown:
-        core.submit_answers(learner, "nope", {}, NOW)
+        core.submit_answers(learner, COURSE, "nope", {}, NOW)
     assert unknown.value.rule == "unknown_attempt"
 
 
