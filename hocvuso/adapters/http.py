@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pymongo
 from aiokafka.errors import KafkaError
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.telemetry import TelemetryConfig
@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from hocvuso.adapters.auth import TokenVerifier
 from hocvuso.adapters.failures import Unavailable, is_transient
 from hocvuso.adapters.http_access import PUBLIC, document_refusals, secure
-from hocvuso.adapters.problems import problem
+from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.domain.progress import RuleViolation
 
 if TYPE_CHECKING:
@@ -117,8 +117,33 @@ class _Deadline:
             await self._app(scope, receive, send)
 
 
+class NotJson(ValueError):
+    """A request body sent as something other than JSON."""
+
+
+async def _json_bodies(request: Request) -> None:
+    if request.method in ("POST", "PUT", "PATCH"):
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            raise NotJson(media or "no content type")
+
+
+# For a router whose bodies are JSON:
+# `APIRouter(responses=JSON_BODIES, dependencies=[JSON_ONLY])`.
+JSON_ONLY = Depends(_json_bodies)
+JSON_BODIES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    415: {"description": "The body is not sent as JSON"},
+}
+
+
 def add_error_handlers(app: FastAPI) -> None:
     """Every refusal is a JSON body that says why; never a stack trace."""
+
+    @app.exception_handler(NotJson)
+    async def not_json(_: Request, exc: NotJson) -> JSONResponse:
+        detail = f"send the body as application/json, not {exc.args[0]}"
+        return problem(415, "unsupported_media_type", detail)
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:

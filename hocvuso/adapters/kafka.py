@@ -22,7 +22,7 @@ from hocvuso.adapters.consumer_health import ConsumerHealth
 from hocvuso.adapters.delivery import Delivery
 from hocvuso.adapters.failures import always
 from hocvuso.adapters.metrics import BATCH_SECONDS, DEAD_LETTERS, EVENTS_PUBLISHED
-from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPICS, Event
+from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPIC_PARTITIONS, TOPICS, AnyEvent
 from hocvuso.events.envelope import InboundRecord, dead_letter_headers, to_record
 from hocvuso.settings import KafkaSettings
 
@@ -37,7 +37,10 @@ async def ensure_topics(settings: KafkaSettings, topics: Sequence[str] = TOPICS)
         existing = set(await admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
-            new = [NewTopic(t, settings.partitions, settings.replication_factor) for t in missing]
+            replicas = settings.replication_factor
+            new = [
+                NewTopic(t, TOPIC_PARTITIONS.get(t, settings.partitions), replicas) for t in missing
+            ]
             # Another service may win the race; the topic is there either way.
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
@@ -77,7 +80,7 @@ class Publisher:
         self.started = False
         await self._producer.stop()
 
-    async def publish(self, events: Sequence[Event], ce_ids: Sequence[str | None] = ()) -> None:
+    async def publish(self, events: Sequence[AnyEvent], ce_ids: Sequence[str | None] = ()) -> None:
         source = f"/hocvuso/{self._service}"
         ids = list(ce_ids) or [None] * len(events)
         records = [to_record(e, source, ce_id) for e, ce_id in zip(events, ids, strict=True)]

@@ -13,7 +13,6 @@ from hocvuso.domain.certification import CertificationState
 from hocvuso.domain.enrollment import Learner
 from hocvuso.domain.grading import GradingState, Outcome, StartedAttempt
 from hocvuso.domain.progress import AttemptResult, Progress
-from hocvuso.domain.reference import Commune, Unit
 
 
 def learner_to_doc(learner: Learner) -> dict[str, Any]:
@@ -110,23 +109,3 @@ def encode_certification_state(state: CertificationState) -> bytes:
 
 def decode_certification_state(data: bytes) -> CertificationState:
     return _certification_decoder.decode(data)
-
-
-def commune_doc(commune: Commune) -> dict[str, object]:
-    """A commune as stored: keyed by its official code, which never changes."""
-    return {
-        "_id": commune.official_code,
-        "name": commune.name,
-        "kind": commune.kind,
-        "population": commune.population,
-    }
-
-
-def unit_doc(unit: Unit) -> dict[str, object]:
-    return {
-        "_id": unit.code,
-        "name": unit.name,
-        "group": unit.group,
-        "parent": unit.parent,
-        "commune": unit.commune,
-    }

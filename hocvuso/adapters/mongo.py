@@ -5,16 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pymongo import AsyncMongoClient, UpdateOne
+from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from hocvuso import reference_data
 from hocvuso.adapters.failures import Unavailable
-from hocvuso.adapters.mappers import commune_doc, unit_doc
 from hocvuso.settings import MongoSettings
-
-REFERENCE_OWNER = "reference"
 
 
 def connect(settings: MongoSettings) -> AsyncMongoClient[dict[str, Any]]:
@@ -67,28 +63,3 @@ async def update_versioned(
         if result.matched_count == 1:
             return new
     raise ConcurrentUpdate(f"{doc_id}: too many concurrent updates")
-
-
-async def load_reference(
-    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings
-) -> dict[str, int]:
-    """Upsert the communes and units of the packaged master data; safe to run again."""
-    db = database(client, settings, REFERENCE_OWNER)
-    counts = {}
-    for name, rows in (
-        ("communes", [commune_doc(c) for c in reference_data.communes()]),
-        ("units", [unit_doc(u) for u in reference_data.units()]),
-    ):
-        ops = [UpdateOne({"_id": r["_id"]}, {"$set": r}, upsert=True) for r in rows]
-        await db[name].bulk_write(ops, ordered=False)
-        counts[name] = len(rows)
-    return counts
-
-
-async def read_reference(
-    client: AsyncMongoClient[dict[str, Any]], settings: MongoSettings
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    db = database(client, settings, REFERENCE_OWNER)
-    communes = {d["_id"]: d async for d in db.communes.find({})}
-    units = {d["_id"]: d async for d in db.units.find({})}
-    return communes, units

@@ -37,12 +37,16 @@ class Action(StrEnum):
     REGISTER = "learner.register"  # become a learner: one per account
     READ_LEARNER = "learner.read"  # a learner's progress and attempts
     STUDY = "learner.study"  # report lessons, start attempts, submit answers
+    COMMUNE_FIGURES = "masterdata.commune"  # a commune's population figures, plan, villages
+    UNIT_HEADCOUNT = "masterdata.headcount"  # a unit's own staff headcount
+    MASTER_DATA = "masterdata.structure"  # communes, units and the tree themselves
 
 
 @dataclass(frozen=True, slots=True)
 class Subject:
-    """The learner an action concerns, as far as deciding needs: whose account it is and
-    where they belong (their unit and every unit above it)."""
+    """What an action concerns, as far as deciding needs: a learner (whose account it is
+    and where they belong: their unit and every unit above it), or a commune or unit of
+    the master data (no account)."""
 
     account: str | None
     commune_code: str
@@ -66,6 +70,10 @@ _GRANTS: Mapping[Action, frozenset[Role] | None] = {
     Action.READ_LEARNER: frozenset(ROLES),
     # Only learners study, and only for themselves: nobody takes a quiz for someone else.
     Action.STUDY: frozenset({"learner"}),
+    # Managers keep their own scope's figures; the province keeps everything.
+    Action.COMMUNE_FIGURES: frozenset({"commune_manager", "province_admin"}),
+    Action.UNIT_HEADCOUNT: frozenset({"unit_manager", "province_admin"}),
+    Action.MASTER_DATA: frozenset({"province_admin"}),
 }
 
 
@@ -92,9 +100,10 @@ class Denied(Exception):
 
 
 def check(principal: Principal, action: Action, subject: Subject) -> None:
-    """Raise `Denied` unless `principal` may take `action` on this learner."""
+    """Raise `Denied` unless `principal` may take `action` on this subject."""
     if not may(principal, action, subject):
-        raise Denied(f"this {principal.role} may not do this ({action}) to that learner")
+        what = "learner" if action.startswith("learner") else "record"
+        raise Denied(f"this {principal.role} may not do this ({action}) to that {what}")
 
 
 def lineage(unit_code: str | None, parents: Mapping[str, str | None]) -> tuple[str, ...]:

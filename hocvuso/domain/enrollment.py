@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from hocvuso.domain import attempt_limits as limits
 from hocvuso.domain import events as ev
@@ -74,13 +74,27 @@ class Learner:
         return set(course.topic_numbers) <= self.completed_topics
 
 
+class Places(Protocol):
+    """What registration checks codes against (the live `MasterBook`, or a fixed set)."""
+
+    @property
+    def communes(self) -> Collection[str]: ...
+    @property
+    def units(self) -> Collection[str]: ...
+    @property
+    def unit_parents(self) -> Mapping[str, str | None]: ...
+    @property
+    def villages(self) -> Mapping[str, Collection[str]]: ...  # commune → its village codes
+
+
 @dataclass(frozen=True, slots=True)
 class MasterData:
-    """What registration checks codes against."""
+    """A fixed set of places, for tests and tools."""
 
     communes: Collection[str]
     units: Collection[str]
     unit_parents: Mapping[str, str | None] = field(default_factory=dict)
+    villages: Mapping[str, Collection[str]] = field(default_factory=dict)
 
 
 Decision = tuple[Learner, list[ev.Event]]
@@ -92,7 +106,7 @@ UNIT_RULE: Mapping[str, str] = {"cbccvc": "required", "hssv": "optional", "citiz
 FIRST_BIRTH_YEAR = 1900
 
 
-def check_profile(profile: Profile, master: MasterData, now: datetime) -> Profile:
+def check_profile(profile: Profile, master: Places, now: datetime) -> Profile:
     """The profile as it will be stored (the name cleaned), or `RuleViolation` saying what
     names what does not exist, leaves out what it must, or holds what it may not."""
     name = clean_name(profile.full_name)
@@ -104,6 +118,14 @@ def check_profile(profile: Profile, master: MasterData, now: datetime) -> Profil
     if profile.birth_year is None or not FIRST_BIRTH_YEAR <= profile.birth_year <= year:
         raise RuleViolation(
             f"birth_year must be a year from {FIRST_BIRTH_YEAR} to {year}", "invalid_birth_year"
+        )
+    if profile.village is not None and profile.village not in master.villages.get(
+        profile.commune_code, ()
+    ):
+        raise RuleViolation(
+            f"commune {profile.commune_code} has no village with code {profile.village!r}"
+            f" (GET /v1/communes/{profile.commune_code}/villages lists them)",
+            "unknown_village",
         )
     unit_rule = UNIT_RULE[profile.category]
     if profile.unit_code is None and unit_rule == "required":
@@ -118,9 +140,7 @@ def check_profile(profile: Profile, master: MasterData, now: datetime) -> Profil
     return replace(profile, full_name=name)
 
 
-def check_registration(
-    profile: Profile, master: MasterData, course: Course, now: datetime
-) -> Profile:
+def check_registration(profile: Profile, master: Places, course: Course, now: datetime) -> Profile:
     """`check_profile`, and the course must still take learners."""
     limits.check_course_open(course.rules, course.version, now)
     return check_profile(profile, master, now)
@@ -129,7 +149,7 @@ def check_registration(
 def register(
     learner_id: str,
     profile: Profile,
-    master: MasterData,
+    master: Places,
     course: Course,
     now: datetime,
     account: str | None = None,

@@ -11,7 +11,7 @@ committed contract, and tests/contract fails when a payload drifts from them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 Category = Literal["cbccvc", "hssv", "citizen"]
@@ -142,6 +142,80 @@ class CertificateIssued(Event):
         return (self.certificate_id,)
 
 
+MASTER_DATA_TOPIC = "hocvuso.masterdata.v1"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MasterDataEvent:
+    """A commune, village or unit as it stands after a change: the whole record, so the
+    latest event per key is the master data, and the log says what it was at any moment.
+    Unknown figures are None, never zero."""
+
+    type_name: ClassVar[str]
+    topic: ClassVar[str] = MASTER_DATA_TOPIC
+    changed_by: str  # the account that made the change; "seed" for the packaged data
+    changed_at: datetime
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def identity(self) -> tuple[str, ...]:
+        return ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CommuneRecorded(MasterDataEvent):
+    type_name = "vn.hocvuso.masterdata.commune.recorded.v1"
+    official_code: str
+    name: str
+    kind: str  # xa, phuong or dac_khu
+    population: int | None = None
+    adult_population: int | None = None  # residents 18 and over
+    students: int | None = None
+    plan_number: str | None = None  # the commune's campaign plan (letter 002, Phụ lục 3)
+    launch_date: date | None = None  # its launch ceremony
+
+    @property
+    def key(self) -> str:
+        return f"commune:{self.official_code}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VillageRecorded(MasterDataEvent):
+    type_name = "vn.hocvuso.masterdata.village.recorded.v1"
+    commune_code: str
+    code: str
+    name: str
+    population: int | None = None
+    adult_population: int | None = None
+    synthetic: bool = False  # made up for a demo: no public source lists villages
+
+    @property
+    def key(self) -> str:
+        return f"village:{self.commune_code}/{self.code}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UnitRecorded(MasterDataEvent):
+    type_name = "vn.hocvuso.masterdata.unit.recorded.v1"
+    code: str
+    name: str
+    group: str
+    parent: str | None = None
+    headcount: int | None = None  # the unit's own staff, sub-units not included
+    commune_code: str | None = None  # set for a commune's people's committee
+
+    @property
+    def key(self) -> str:
+        return f"unit:{self.code}"
+
+
+MASTER_DATA_TYPES: dict[str, type[MasterDataEvent]] = {
+    cls.type_name: cls for cls in (CommuneRecorded, VillageRecorded, UnitRecorded)
+}
+AnyEvent = Event | MasterDataEvent
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
@@ -159,5 +233,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
 DEAD_LETTER_TOPIC = "hocvuso.deadletter.v1"
 TOPICS: tuple[str, ...] = (
     *dict.fromkeys(cls.topic for cls in EVENT_TYPES.values()),
+    MASTER_DATA_TOPIC,
     DEAD_LETTER_TOPIC,
 )
+# One partition keeps master data in one order: a commune before its villages, a unit
+# before the units under it.
+TOPIC_PARTITIONS: dict[str, int] = {MASTER_DATA_TOPIC: 1}

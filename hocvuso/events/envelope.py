@@ -15,13 +15,15 @@ from typing import NamedTuple
 
 import msgspec
 
-from hocvuso.domain.events import EVENT_TYPES, Event
+from hocvuso.domain.events import EVENT_TYPES, MASTER_DATA_TYPES, AnyEvent, Event, MasterDataEvent
 
 SPEC_VERSION = "1.0"
 _ID_NAMESPACE = uuid.UUID("3b0c35a2-3c6f-4b55-9a43-0b9c6a1f4d21")
 _DEAD_LETTER_NAMESPACE = uuid.UUID("c2d8a3f0-5a0e-4a8e-9f61-6f3f8f0c9b17")
 _encoder = msgspec.json.Encoder()
-_decoders = {name: msgspec.json.Decoder(cls) for name, cls in EVENT_TYPES.items()}
+_decoders: dict[str, msgspec.json.Decoder[AnyEvent]] = {
+    name: msgspec.json.Decoder(cls) for name, cls in {**EVENT_TYPES, **MASTER_DATA_TYPES}.items()
+}
 # The envelope headers a v1 record must carry, each exactly once, as UTF-8 text.
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 _REQUIRED = frozenset(REQUIRED_HEADERS)
@@ -62,16 +64,16 @@ class InboundRecord(NamedTuple):
         return f"{self.topic}/{self.partition}@{self.offset}"
 
 
-def event_id(event: Event, *identity: str) -> str:
+def event_id(event: AnyEvent, *identity: str) -> str:
     """A deterministic id: the same fact published twice carries the same id."""
     return str(uuid.uuid5(_ID_NAMESPACE, "|".join((event.type_name, *identity))))
 
 
-def encode(event: Event) -> bytes:
+def encode(event: AnyEvent) -> bytes:
     return _encoder.encode(event)
 
 
-def to_record(event: Event, source: str, ce_id: str | None = None) -> Record:
+def to_record(event: AnyEvent, source: str, ce_id: str | None = None) -> Record:
     """`ce_id` defaults to the fact's deterministic id, or a fresh one for repeatable facts."""
     if ce_id is None:
         identity = event.identity()
@@ -110,6 +112,26 @@ def header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
 
 
 def decode(record: InboundRecord) -> Event:
+    """A learner's event, from a learning topic."""
+    event = _decode_any(record)
+    if not isinstance(event, Event):
+        raise PoisonRecord(f"{event.type_name} is master data, not a learner's event")
+    if not event.learner_id or record.key != event.learner_id.encode():
+        raise PoisonRecord("the record key is not the event's learner id")
+    return event
+
+
+def decode_master_data(record: InboundRecord) -> MasterDataEvent:
+    """A commune, village or unit record, from the master-data topic."""
+    event = _decode_any(record)
+    if not isinstance(event, MasterDataEvent):
+        raise PoisonRecord(f"{event.type_name} is a learner's event, not master data")
+    if record.key != event.key.encode():
+        raise PoisonRecord(f"the record key is not {event.key!r}")
+    return event
+
+
+def _decode_any(record: InboundRecord) -> AnyEvent:
     try:
         return _decode(record)
     except PoisonRecord:
@@ -142,7 +164,7 @@ def _check_text(name: str, value: bytes) -> None:
         raise PoisonRecord(f"header {name} is not UTF-8 text") from exc
 
 
-def _decode(record: InboundRecord) -> Event:
+def _decode(record: InboundRecord) -> AnyEvent:
     envelope = _envelope(record.headers)
     if envelope["ce_specversion"] != _SPEC_VERSION_BYTES:
         raise PoisonRecord(f"unsupported ce_specversion {envelope['ce_specversion']!r}")
@@ -159,19 +181,19 @@ def _decode(record: InboundRecord) -> Event:
     if record.value is None:
         raise PoisonRecord("empty record value")
     try:
-        event: Event = decoder.decode(record.value)
+        event = decoder.decode(record.value)
     except msgspec.ValidationError as exc:
         raise PoisonRecord(f"{type_name.decode()}: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise PoisonRecord(f"{type_name.decode()}: not JSON: {exc}") from exc
-    if not event.learner_id or record.key != event.learner_id.encode():
-        raise PoisonRecord("the record key is not the event's learner id")
     return event
 
 
 def decode_payload(type_name: str, body: bytes) -> Event:
     """An event this service stored itself (the outbox), by its type name."""
-    event: Event = _decoders[type_name].decode(body)
+    event = _decoders[type_name].decode(body)
+    if not isinstance(event, Event):
+        raise TypeError(f"{type_name} is not a learner's event")
     return event
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from importlib import resources
 
+from hocvuso.domain.events import CommuneRecorded, MasterDataEvent, UnitRecorded, VillageRecorded
 from hocvuso.domain.reference import Commune, Unit, commune_committee_code
+
+SEED_ACCOUNT = "seed"  # who recorded the packaged data, in `changed_by`
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -41,3 +45,49 @@ def units() -> list[Unit]:
         for c in communes()
     ]
     return agencies + committees
+
+
+DEMO_VILLAGES_PER_COMMUNE = 3
+
+
+def packaged_master_data(now: datetime, demo_villages: bool = False) -> list[MasterDataEvent]:
+    """The packaged communes and units as master-data records, parents before children;
+    with `demo_villages`, a few made-up villages per commune, marked synthetic (no public
+    source lists villages: each commune enters its own)."""
+    records: list[MasterDataEvent] = [
+        CommuneRecorded(
+            official_code=c.official_code,
+            name=c.name,
+            kind=c.kind,
+            population=c.population,
+            changed_by=SEED_ACCOUNT,
+            changed_at=now,
+        )
+        for c in communes()
+    ]
+    records += [
+        UnitRecorded(
+            code=u.code,
+            name=u.name,
+            group=u.group,
+            parent=u.parent,
+            commune_code=u.commune,
+            changed_by=SEED_ACCOUNT,
+            changed_at=now,
+        )
+        for u in units()
+    ]
+    if demo_villages:
+        records += [
+            VillageRecorded(
+                commune_code=c.official_code,
+                code=f"thon-{n}",
+                name=f"Thôn {n} (minh họa)",
+                synthetic=True,
+                changed_by=SEED_ACCOUNT,
+                changed_at=now,
+            )
+            for c in communes()
+            for n in range(1, DEMO_VILLAGES_PER_COMMUNE + 1)
+        ]
+    return records

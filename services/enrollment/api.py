@@ -7,14 +7,15 @@ import math
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header
+from fastapi import APIRouter, FastAPI, Header
 from fastapi import Request as HttpRequest
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from hocvuso.adapters.http import JSON_BODIES, JSON_ONLY
 from hocvuso.adapters.http_access import PUBLIC, allow
 from hocvuso.adapters.metrics import REJECTED_COMMANDS
-from hocvuso.adapters.problems import ERROR_RESPONSES, problem
+from hocvuso.adapters.problems import problem
 from hocvuso.domain.access import Action, Principal
 from hocvuso.domain.attempt_limits import NotNow
 from hocvuso.domain.enrollment import Profile
@@ -39,23 +40,7 @@ from services.enrollment.service import (
     Request,
 )
 
-
-class NotJson(ValueError):
-    """A request body sent as something other than JSON."""
-
-
-async def _json_bodies(request: HttpRequest) -> None:
-    if request.method in ("POST", "PUT", "PATCH"):
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json" and not media.endswith("+json"):
-            raise NotJson(media or "no content type")
-
-
-router = APIRouter(
-    prefix="/v1",
-    responses={**ERROR_RESPONSES, 415: {"description": "The body is not sent as JSON"}},
-    dependencies=[Depends(_json_bodies)],
-)
+router = APIRouter(prefix="/v1", responses=JSON_BODIES, dependencies=[JSON_ONLY])
 CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"description": "A course rule forbids this now; `detail` says which"}
 }
@@ -70,6 +55,11 @@ _IDEMPOTENCY_NAMESPACE = uuid.UUID("6f0d8d0e-8f5b-4f7e-9d7c-2b3c1d7e5a90")
 _STATUS_OF_RULE = {
     "unknown_commune": 422,
     "unknown_unit": 422,
+    "unknown_village": 422,
+    "invalid_figure": 422,
+    "invalid_code": 422,
+    "invalid_kind": 422,
+    "unit_cycle": 422,
     "unit_required": 422,
     "unit_not_allowed": 422,
     "invalid_name": 422,
@@ -134,11 +124,6 @@ def add_refusals(app: FastAPI) -> None:
     async def not_found(_: HttpRequest, exc: LookupError) -> JSONResponse:
         what = "learner" if isinstance(exc, LearnerNotFound) else "attempt"
         return problem(404, "not_found", f"no {what} {exc.args[0]!r}")
-
-    @app.exception_handler(NotJson)
-    async def not_json(_: HttpRequest, exc: NotJson) -> JSONResponse:
-        detail = f"send the body as application/json, not {exc.args[0]}"
-        return problem(415, "unsupported_media_type", detail)
 
     @app.exception_handler(IdempotencyConflict)
     async def key_reused(_: HttpRequest, exc: IdempotencyConflict) -> JSONResponse:

@@ -17,15 +17,16 @@ from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.batched import Batched
 from hocvuso.adapters.http import service_app, with_deadline
 from hocvuso.adapters.kafka import BatchConsumer
+from hocvuso.adapters.master_data_feed import follow_master_data
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
-from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.adapters.runtime import Lifespan, Runtime, service_lifespan
 from hocvuso.course_files import configured_catalog
 from hocvuso.domain import events as ev
-from hocvuso.domain.enrollment import MasterData
 from hocvuso.settings import Settings
 from services.enrollment.api import add_refusals, router
+from services.enrollment.master_data import MasterDataChanges, add_master_data_refusals
+from services.enrollment.master_data import router as master_data_router
 from services.enrollment.service import Enrollment
 
 SERVICE = "enrollment"
@@ -47,17 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cached_learners=settings.enrollment.cached_learners,
         )
         await until_done(learners.create_indexes, "create indexes")
-        reference = await until_done(
-            lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
-        )
         relay = OutboxRelay(learners, runtime.publisher, SERVICE)
-        master = MasterData(
-            communes=set(reference.communes),
-            units=set(reference.units),
-            unit_parents=reference.unit_parents,
-        )
+        feed = await follow_master_data(runtime, owner=True)
+        app.state.master_data = MasterDataChanges(feed, runtime.publisher)
         service = Enrollment(
-            learners, configured_catalog(settings.course), master, on_stored=relay.wake
+            learners, configured_catalog(settings.course), feed.book, on_stored=relay.wake
         )
         app.state.enrollment = service
         runtime.run_in_background(relay.run, "outbox relay")
@@ -80,9 +75,10 @@ def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
         "hocvuso enrollment",
         lifespan,
         "Learners register, study lessons, take quizzes and the final exam.",
-        routers=[router],
+        routers=[router, master_data_router],
         verifier=verifier_from(settings.auth),
     )
     add_refusals(app)
+    add_master_data_refusals(app)
     with_deadline(app, settings.http.request_timeout_seconds)
     return app

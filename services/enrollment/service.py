@@ -61,7 +61,7 @@ class Enrollment:
         self,
         learners: LearnerRepository,
         catalog: Catalog,
-        master: core.MasterData,
+        master: core.Places,
         on_stored: Callable[[], None] = lambda: None,
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:

@@ -46,11 +46,11 @@ async def province(request: Request) -> dict[str, Any]:
     summary="Live totals of a commune",
 )
 async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
-    known = request.app.state.reference.communes.get(code)
+    known = request.app.state.master.communes.get(code)
     if known is None:
         return problem(404, "not_found", f"no commune with official code {code!r}")
     counts = await request.app.state.store.totals(commune_scope(code))
-    extra = {"code": code, "name": known["name"], "population": known.get("population")}
+    extra = {"code": code, "name": known.name, "population": known.population}
     return present(commune_scope(code), counts, extra)
 
 
@@ -62,8 +62,8 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     summary="Live totals of a unit and its sub-units",
 )
 async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
-    known = request.app.state.reference.units.get(code)
+    known = request.app.state.master.units.get(code)
     if known is None:
         return problem(404, "not_found", f"no unit with code {code!r}")
     counts = await request.app.state.store.totals(unit_scope(code))
-    return present(unit_scope(code), counts, {"code": code, "name": known["name"]})
+    return present(unit_scope(code), counts, {"code": code, "name": known.name})

@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.http import service_app
 from hocvuso.adapters.kafka import BatchConsumer
+from hocvuso.adapters.master_data_feed import follow_master_data
 from hocvuso.adapters.mongo_counters import MongoCounters
-from hocvuso.adapters.reference_cache import load_reference_data
 from hocvuso.adapters.runtime import Runtime, service_lifespan
 from hocvuso.settings import Settings
 from services.stats.api import router
@@ -23,12 +23,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def setup(runtime: Runtime, app: FastAPI) -> None:
         store = MongoCounters(runtime.database())
         await until_done(store.create_indexes, "create indexes")
-        reference = await until_done(
-            lambda: load_reference_data(runtime.client, settings.mongo), "load master data"
-        )
+        master = (await follow_master_data(runtime)).book
         counting = Counting(
             store,
-            reference.unit_parents,
+            master.unit_parents,  # live: a unit added later is rolled up too
             settings.state_dir / SERVICE,
             settings.stats.cached_learners_per_partition,
         )
@@ -46,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await runtime.start_consumer(consumer)
         interval = settings.stats.publish_interval_seconds
         runtime.run_in_background(lambda: counting.publish_forever(interval), "stats read model")
-        app.state.store, app.state.reference = store, reference
+        app.state.store, app.state.master = store, master
 
     return service_app(
         "hocvuso stats", service_lifespan(settings, SERVICE, setup), routers=[router]

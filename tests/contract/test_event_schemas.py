@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from hocvuso.domain.events import EVENT_TYPES, TOPICS
-from hocvuso.events.schemas import SCHEMA_DIR, schema_of
+from hocvuso.domain.events import EVENT_TYPES, MASTER_DATA_TOPIC, MASTER_DATA_TYPES, TOPICS
+from hocvuso.events.schemas import ALL_TYPES, SCHEMA_DIR, schema_of
 
 
 def committed(type_name: str) -> dict:
@@ -39,7 +39,7 @@ def breaking_changes(old: dict, new: dict) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))
+@pytest.mark.parametrize("type_name", sorted(ALL_TYPES))
 def test_each_event_type_matches_its_committed_schema(type_name: str) -> None:
     old, new = committed(type_name), schema_of(type_name)
     breaking = breaking_changes(old, new)
@@ -52,21 +52,30 @@ def test_each_event_type_matches_its_committed_schema(type_name: str) -> None:
 
 def test_no_schema_is_committed_for_a_type_that_no_longer_exists() -> None:
     on_disk = {p.name.removesuffix(".json") for p in SCHEMA_DIR.glob("*.json")}
-    assert on_disk == set(EVENT_TYPES)
+    assert on_disk == set(ALL_TYPES)
 
 
 def test_type_names_are_fully_qualified_and_versioned() -> None:
-    for type_name, cls in EVENT_TYPES.items():
+    for type_name, cls in ALL_TYPES.items():
         parts = type_name.split(".")
         assert parts[:2] == ["vn", "hocvuso"] and parts[-1] == "v1", type_name
         assert cls.topic in TOPICS and cls.topic.endswith(".v1")
 
 
-def test_every_event_is_keyed_by_the_learner() -> None:
+def test_every_learning_event_is_keyed_by_the_learner() -> None:
     for type_name in EVENT_TYPES:
         schema = committed(type_name)
         assert schema["x-kafka-key"] == "learner_id"
         assert "learner_id" in body(schema)["required"]
+
+
+def test_master_data_records_are_keyed_by_the_record_and_say_who_changed_them() -> None:
+    for type_name, cls in MASTER_DATA_TYPES.items():
+        schema = committed(type_name)
+        assert cls.topic == MASTER_DATA_TOPIC
+        assert schema["x-kafka-key"].startswith(type_name.split(".")[3] + ":")
+        assert {"changed_by", "changed_at"} <= set(body(schema)["required"])
+        assert "learner_id" not in body(schema)["properties"]
 
 
 def test_the_drift_check_tells_breaking_from_additive() -> None:

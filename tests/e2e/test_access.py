@@ -28,6 +28,9 @@ CALLERS = (
 PUBLIC = (200,) * len(CALLERS)
 READ = (401, 200, 403, 200, 403, 200, 403, 200, 200)
 OWN_ONLY = (401, None, 403, 403, 403, 403, 403, 403, 403)  # None: the route's success
+COMMUNE_KEEPERS = (401, 403, 403, 403, 403, 200, 403, 200, 403)
+UNIT_KEEPERS = (401, 403, 403, 200, 403, 403, 403, 200, 403)
+PROVINCE_ONLY = (401, 403, 403, 403, 403, 403, 403, 200, 403)
 
 
 class World:
@@ -78,6 +81,9 @@ class World:
         assert attempt.status_code == 201, attempt.text
         self.attempt = attempt.json()["attempt_id"]
         self.answers = {q["id"]: 0 for q in attempt.json()["questions"]}
+        # Written back as it is: the table's changes change nothing other tests read.
+        commune = httpx.get(f"{self.urls['enrollment']}/v1/communes/{COMMUNE}").json()
+        self.commune = {k: commune[k] for k in ("name", "kind", "population", "students")}
 
     def call(
         self, caller: str, service: str, method: str, path: str, body: object = None
@@ -155,6 +161,68 @@ ROWS: list[Row] = [
         "/v1/attempts/{attempt_id}",
         lambda w: (f"/v1/attempts/{w.attempt}", None),
         READ,
+        200,
+    ),
+    ("enrollment", "GET", "/v1/communes", lambda w: ("/v1/communes", None), PUBLIC, 200),
+    (
+        "enrollment",
+        "GET",
+        "/v1/communes/{code}",
+        lambda w: (f"/v1/communes/{COMMUNE}", None),
+        PUBLIC,
+        200,
+    ),
+    (
+        "enrollment",
+        "PUT",
+        "/v1/communes/{code}",
+        lambda w: (f"/v1/communes/{COMMUNE}", w.commune),
+        PROVINCE_ONLY,
+        200,
+    ),
+    (
+        "enrollment",
+        "PATCH",
+        "/v1/communes/{code}",
+        lambda w: (f"/v1/communes/{COMMUNE}", {"plan_number": "KH-01/2025"}),
+        COMMUNE_KEEPERS,
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/communes/{code}/villages",
+        lambda w: (f"/v1/communes/{COMMUNE}/villages", None),
+        PUBLIC,
+        200,
+    ),
+    (
+        "enrollment",
+        "PUT",
+        "/v1/communes/{code}/villages/{village}",
+        lambda w: (f"/v1/communes/{COMMUNE}/villages/to-dan-pho-9", {"name": "Tổ dân phố 9"}),
+        COMMUNE_KEEPERS,
+        200,
+    ),
+    ("enrollment", "GET", "/v1/units", lambda w: ("/v1/units", None), PUBLIC, 200),
+    ("enrollment", "GET", "/v1/units/{code}", lambda w: (f"/v1/units/{UNIT}", None), PUBLIC, 200),
+    (
+        "enrollment",
+        "PUT",
+        "/v1/units/{code}",
+        lambda w: (
+            "/v1/units/phong-thu-nghiem",
+            {"name": "Phòng Thử nghiệm", "group": "phong", "parent": UNIT},
+        ),
+        PROVINCE_ONLY,
+        200,
+    ),
+    (
+        "enrollment",
+        "PATCH",
+        "/v1/units/{code}",
+        lambda w: (f"/v1/units/{UNIT}", {"headcount": 48}),
+        UNIT_KEEPERS,
         200,
     ),
     ("stats", "GET", "/v1/stats/province", lambda w: ("/v1/stats/province", None), PUBLIC, 200),

@@ -11,6 +11,12 @@ PARENTS = {"phong-a": "so-x", "so-x": None, "so-y": None}
 ME = Subject(account="acct-me", commune_code="21025", units=lineage("phong-a", PARENTS))
 OTHER = Subject(account="acct-other", commune_code="21028", units=lineage("so-y", PARENTS))
 
+# Records of the master data: no account, only where they sit.
+MY_COMMUNE, OTHER_COMMUNE = Subject(None, "21025"), Subject(None, "21028")
+MY_UNIT = Subject(None, "", lineage("phong-a", PARENTS))
+PARENT_UNIT = Subject(None, "", lineage("so-x", PARENTS))
+OTHER_UNIT = Subject(None, "", lineage("so-y", PARENTS))
+
 LEARNER = Principal("acct-me", "learner")
 UNIT_MANAGER = Principal("m1", "unit_manager", "so-x")  # phong-a is below so-x
 SUB_UNIT_MANAGER = Principal("m2", "unit_manager", "phong-a")
@@ -47,6 +53,25 @@ TABLE = [
     (AUDITOR, Action.READ_LEARNER, OTHER, True),
     (AUDITOR, Action.STUDY, ME, False),
     (AUDITOR, Action.REGISTER, None, False),
+    # Master data: the province keeps the structure, managers their own scope's figures.
+    (None, Action.COMMUNE_FIGURES, MY_COMMUNE, False),
+    (LEARNER, Action.COMMUNE_FIGURES, MY_COMMUNE, False),
+    (COMMUNE_MANAGER, Action.COMMUNE_FIGURES, MY_COMMUNE, True),
+    (COMMUNE_MANAGER, Action.COMMUNE_FIGURES, OTHER_COMMUNE, False),
+    (COMMUNE_MANAGER, Action.UNIT_HEADCOUNT, MY_UNIT, False),
+    (COMMUNE_MANAGER, Action.MASTER_DATA, MY_COMMUNE, False),
+    (UNIT_MANAGER, Action.UNIT_HEADCOUNT, MY_UNIT, True),  # a sub-unit of theirs
+    (UNIT_MANAGER, Action.UNIT_HEADCOUNT, OTHER_UNIT, False),
+    (SUB_UNIT_MANAGER, Action.UNIT_HEADCOUNT, PARENT_UNIT, False),  # not the unit above
+    (UNIT_MANAGER, Action.COMMUNE_FIGURES, MY_COMMUNE, False),
+    (UNIT_MANAGER, Action.MASTER_DATA, MY_UNIT, False),
+    (ADMIN, Action.COMMUNE_FIGURES, OTHER_COMMUNE, True),
+    (ADMIN, Action.UNIT_HEADCOUNT, OTHER_UNIT, True),
+    (ADMIN, Action.MASTER_DATA, OTHER_UNIT, True),
+    (AUDITOR, Action.COMMUNE_FIGURES, MY_COMMUNE, False),
+    (AUDITOR, Action.UNIT_HEADCOUNT, MY_UNIT, False),
+    (AUDITOR, Action.MASTER_DATA, None, False),
+    (LEARNER, Action.MASTER_DATA, None, False),
 ]
 
 

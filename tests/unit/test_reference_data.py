@@ -1,10 +1,14 @@
-"""The packaged master data and the form it takes in the reference database."""
+"""The packaged master data and the records it is published as."""
 
 from __future__ import annotations
 
-from hocvuso.adapters.mappers import commune_doc, unit_doc
-from hocvuso.domain.reference import Commune, Unit, commune_committee_code
-from hocvuso.reference_data import communes, units
+from datetime import UTC, datetime
+
+from hocvuso.domain.master_data import book_of
+from hocvuso.domain.reference import commune_committee_code
+from hocvuso.reference_data import communes, packaged_master_data, units
+
+NOW = datetime(2025, 10, 1, tzinfo=UTC)
 
 
 def test_the_province_has_96_communes_with_unique_official_codes() -> None:
@@ -32,21 +36,14 @@ def test_unit_codes_are_unique_so_a_registration_names_one_unit() -> None:
     assert len(codes) == len(set(codes))
 
 
-def test_stored_master_data_is_keyed_by_its_official_code() -> None:
-    commune = Commune(
-        official_code="21025", name="Phường Cẩm Thành", kind="phuong", population=None
-    )
-    assert commune_doc(commune) == {
-        "_id": "21025",
-        "name": "Phường Cẩm Thành",
-        "kind": "phuong",
-        "population": None,
-    }
-    unit = Unit(code="ubnd-21025", name="UBND Phường Cẩm Thành", group="ubnd_xa", commune="21025")
-    assert unit_doc(unit) == {
-        "_id": "ubnd-21025",
-        "name": "UBND Phường Cẩm Thành",
-        "group": "ubnd_xa",
-        "parent": None,
-        "commune": "21025",
-    }
+def test_the_packaged_data_is_a_valid_book_of_master_data_records() -> None:
+    records = packaged_master_data(NOW, demo_villages=True)
+    book = book_of(records)  # each record checked against those before it
+    assert len(book.communes) == 96 and len(book.units) == len(units())
+    assert all(len(book.villages[c]) == 3 for c in book.communes)
+    village = book.villages["21025"]["thon-1"]
+    assert village.synthetic and "minh họa" in village.name, "a demo village says so"
+    committee = book.units[commune_committee_code("21025")]
+    assert committee.commune_code == "21025" and committee.headcount is None
+    assert all(r.changed_by == "seed" for r in records)
+    assert not book_of(packaged_master_data(NOW)).villages, "no made-up villages unless asked"
