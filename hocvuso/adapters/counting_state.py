@@ -25,13 +25,20 @@ from hocvuso.domain.counters import Counts, LearnerFacts
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS learners (
     id TEXT PRIMARY KEY, registered INTEGER, category TEXT, commune TEXT, unit TEXT,
-    topics INTEGER, certified INTEGER
+    topics INTEGER, certified INTEGER, claimed TEXT, placement INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, counts TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOUT ROWID;
 """
 _PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
-_Row = tuple[str, int, str | None, str | None, str | None, int, int]
+_Row = tuple[str, int, str | None, str | None, str | None, int, int, str | None, int]
+# The layout of the file, in its name: a file of an older layout is left alone and the
+# partition is rebuilt from the topics.
+LAYOUT = 2
+
+
+def partition_file(directory: Path, partition: int) -> Path:
+    return directory / f"partition-{partition}.v{LAYOUT}.sqlite"
 
 
 def _row(learner_id: str, facts: LearnerFacts) -> _Row:
@@ -44,13 +51,19 @@ def _row(learner_id: str, facts: LearnerFacts) -> _Row:
         facts.unit,
         topics,
         int(facts.certified),
+        facts.claimed,
+        facts.placement,
     )
 
 
-def _facts(row: tuple[int, str | None, str | None, str | None, int, int]) -> LearnerFacts:
-    registered, category, commune, unit, topics, certified = row
+def _facts(
+    row: tuple[int, str | None, str | None, str | None, int, int, str | None, int],
+) -> LearnerFacts:
+    registered, category, commune, unit, topics, certified, claimed, placement = row
     numbers = frozenset(t for t in range(topics.bit_length()) if topics >> t & 1)
-    return LearnerFacts(bool(registered), category, commune, unit, numbers, bool(certified))
+    return LearnerFacts(
+        bool(registered), category, commune, unit, numbers, bool(certified), claimed, placement
+    )
 
 
 class PartitionState:
@@ -74,7 +87,8 @@ class PartitionState:
         for start in range(0, len(ids), _PER_QUERY):
             chunk = ids[start : start + _PER_QUERY]
             rows = self._db.execute(
-                "SELECT id, registered, category, commune, unit, topics, certified "
+                "SELECT id, registered, category, commune, unit, topics, certified, claimed, "
+                "placement "
                 f"FROM learners WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
@@ -104,7 +118,7 @@ class PartitionState:
         db.execute("BEGIN")
         try:
             db.executemany(
-                "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_row(lid, facts) for lid, facts in learners.items()],
             )
             db.executemany(

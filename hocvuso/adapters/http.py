@@ -117,20 +117,29 @@ class _Deadline:
             await self._app(scope, receive, send)
 
 
-class NotJson(ValueError):
-    """A request body sent as something other than JSON."""
+class UnsupportedMediaType(ValueError):
+    """A request body sent as another media type than the route reads."""
+
+    def __init__(self, sent: str, wanted: str) -> None:
+        super().__init__(f"send the body as {wanted}, not {sent or 'no content type'}")
 
 
-async def _json_bodies(request: Request) -> None:
-    if request.method in ("POST", "PUT", "PATCH"):
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if media != "application/json" and not media.endswith("+json"):
-            raise NotJson(media or "no content type")
+def bodies_as(wanted: str) -> Any:
+    """A dependency refusing a body of another media type (a 415), before it is parsed."""
+
+    async def check(request: Request) -> None:
+        if request.method in ("POST", "PUT", "PATCH"):
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            json_kind = wanted == "application/json" and media.endswith("+json")
+            if media != wanted and not json_kind:
+                raise UnsupportedMediaType(media, wanted)
+
+    return Depends(check)
 
 
 # For a router whose bodies are JSON:
 # `APIRouter(responses=JSON_BODIES, dependencies=[JSON_ONLY])`.
-JSON_ONLY = Depends(_json_bodies)
+JSON_ONLY = bodies_as("application/json")
 JSON_BODIES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     415: {"description": "The body is not sent as JSON"},
@@ -140,10 +149,9 @@ JSON_BODIES: dict[int | str, dict[str, Any]] = {
 def add_error_handlers(app: FastAPI) -> None:
     """Every refusal is a JSON body that says why; never a stack trace."""
 
-    @app.exception_handler(NotJson)
-    async def not_json(_: Request, exc: NotJson) -> JSONResponse:
-        detail = f"send the body as application/json, not {exc.args[0]}"
-        return problem(415, "unsupported_media_type", detail)
+    @app.exception_handler(UnsupportedMediaType)
+    async def unsupported(_: Request, exc: UnsupportedMediaType) -> JSONResponse:
+        return problem(415, "unsupported_media_type", str(exc))
 
     @app.exception_handler(RuleViolation)
     async def rule_violation(_: Request, exc: RuleViolation) -> JSONResponse:

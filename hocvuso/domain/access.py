@@ -37,6 +37,9 @@ class Action(StrEnum):
     REGISTER = "learner.register"  # become a learner: one per account
     READ_LEARNER = "learner.read"  # a learner's progress and attempts
     STUDY = "learner.study"  # report lessons, start attempts, submit answers
+    MOVE = "learner.move"  # change one's own commune, village or unit
+    REGISTER_STAFF = "unit.staff.register"  # register a unit's staff in bulk
+    CONFIRM_STAFF = "unit.staff.confirm"  # confirm that a learner naming the unit is its staff
     COMMUNE_FIGURES = "masterdata.commune"  # a commune's population figures, plan, villages
     UNIT_HEADCOUNT = "masterdata.headcount"  # a unit's own staff headcount
     MASTER_DATA = "masterdata.structure"  # communes, units and the tree themselves
@@ -70,6 +73,10 @@ _GRANTS: Mapping[Action, frozenset[Role] | None] = {
     Action.READ_LEARNER: frozenset(ROLES),
     # Only learners study, and only for themselves: nobody takes a quiz for someone else.
     Action.STUDY: frozenset({"learner"}),
+    Action.MOVE: frozenset({"learner"}),
+    # A unit's manager answers for its staff list (a unit below theirs included).
+    Action.REGISTER_STAFF: frozenset({"unit_manager", "province_admin"}),
+    Action.CONFIRM_STAFF: frozenset({"unit_manager", "province_admin"}),
     # Managers keep their own scope's figures; the province keeps everything.
     Action.COMMUNE_FIGURES: frozenset({"commune_manager", "province_admin"}),
     Action.UNIT_HEADCOUNT: frozenset({"unit_manager", "province_admin"}),

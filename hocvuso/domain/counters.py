@@ -36,9 +36,11 @@ class LearnerFacts(NamedTuple):
     registered: bool = False
     category: str | None = None
     commune: str | None = None
-    unit: str | None = None
+    unit: str | None = None  # the unit they count in: confirmed
     topics: frozenset[int] = frozenset()
     certified: bool = False
+    claimed: str | None = None  # the unit they named, not confirmed yet: counted apart
+    placement: int = 0  # the latest placement taken (registration: 0)
 
 
 NO_FACTS = LearnerFacts()
@@ -50,6 +52,7 @@ COUNT_FIELDS = (
     "topics_completed",
     "completed_all_topics",
     "certificates",
+    "learners_unconfirmed",  # in a unit's scopes: staff who named it, not confirmed yet
 )
 
 
@@ -75,21 +78,45 @@ class CounterBook:
         self.dirty_scopes: set[str] = set()
         self._places: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
 
-    def register(self, learner_id: str, category: str, commune: str, unit: str | None) -> None:
+    def register(
+        self,
+        learner_id: str,
+        category: str,
+        commune: str,
+        unit: str | None,
+        unit_confirmed: bool = True,
+    ) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
-        self._update(
-            learner_id, f, LearnerFacts(True, category, commune, unit, f.topics, f.certified)
-        )
+        if f.placement > 0:  # moved already (this is a late or repeated registration)
+            self._update(learner_id, f, f._replace(registered=True, category=category))
+            return
+        counted, claimed = (unit, None) if unit_confirmed else (None, unit)
+        new = f._replace(registered=True, category=category, commune=commune, unit=counted)
+        self._update(learner_id, f, new._replace(claimed=claimed))
+
+    def place(
+        self,
+        learner_id: str,
+        placement: int,
+        commune: str,
+        unit: str | None,
+        unit_confirmed: bool,
+    ) -> None:
+        """The learner moved, or was confirmed: their counts leave the old scopes for the
+        new ones. An older placement than the one taken changes nothing."""
+        f = self.learners.get(learner_id, NO_FACTS)
+        if placement <= f.placement:
+            return
+        counted, claimed = (unit, None) if unit_confirmed else (None, unit)
+        new = f._replace(commune=commune, unit=counted, claimed=claimed, placement=placement)
+        self._update(learner_id, f, new)
 
     def complete_topic(self, learner_id: str, topic: int) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
         if topic in f.topics:
             return  # a redelivery: the common case, kept cheap
+        self._set(learner_id, f._replace(topics=f.topics | {topic}))
         topics = f.topics | {topic}
-        self._set(
-            learner_id,
-            LearnerFacts(f.registered, f.category, f.commune, f.unit, topics, f.certified),
-        )
         if f.registered:  # the learner stays where they are: only these counts move
             done = len(topics) == self._topic_count
             self._add(self._scopes_of(f), _ONE_TOPIC_AND_ALL if done else _ONE_TOPIC)
@@ -98,9 +125,7 @@ class CounterBook:
         f = self.learners.get(learner_id, NO_FACTS)
         if f.certified:
             return
-        self._set(
-            learner_id, LearnerFacts(f.registered, f.category, f.commune, f.unit, f.topics, True)
-        )
+        self._set(learner_id, f._replace(certified=True))
         if f.registered:
             self._add(self._scopes_of(f), _ONE_CERTIFICATE)
 
@@ -134,6 +159,10 @@ class CounterBook:
         if new == old:
             return  # a duplicate or a re-announcement
         self._set(learner_id, new)
+        claimed_before, claimed_after = self._claimed_scopes(old), self._claimed_scopes(new)
+        if claimed_before != claimed_after:
+            self._add(claimed_before, (("learners_unconfirmed", -1),))
+            self._add(claimed_after, (("learners_unconfirmed", 1),))
         before, after = self._scopes_of(old), self._scopes_of(new)
         if before is after:  # the learner stays where they were: add the difference
             delta = self._contribution(new)
@@ -181,6 +210,12 @@ class CounterBook:
         if scopes is None:
             scopes = self._places[place] = self._resolve(*place)
         return scopes
+
+    def _claimed_scopes(self, facts: LearnerFacts) -> tuple[str, ...]:
+        """The unit a learner named but that has not confirmed them, and the units above."""
+        if not facts.registered or facts.claimed is None:
+            return ()
+        return self._resolve(None, facts.claimed)[1:]  # no province: unit scopes only
 
     def _resolve(self, commune: str | None, unit: str | None) -> tuple[str, ...]:
         scopes = [PROVINCE_SCOPE]

@@ -34,6 +34,8 @@ class Profile:
     community_tech_team: bool = False
     birth_year: int | None = None  # required of new registrations; None in older records
     assisted_by: str | None = None
+    # Staff who named their unit themselves wait for its manager: False until then.
+    unit_confirmed: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +68,7 @@ class Learner:
     completed_topics: frozenset[int] = frozenset()
     certificate_id: str | None = None
     account: str | None = None  # who acts as this learner (the identity provider's `sub`)
+    placement: int = 0  # how many times they were placed since registering
 
     def attempts_in(self, pool: str) -> list[Attempt]:
         return [a for a in self.attempts.values() if a.pool == pool]
@@ -110,14 +113,20 @@ def check_profile(profile: Profile, master: Places, now: datetime) -> Profile:
     """The profile as it will be stored (the name cleaned), or `RuleViolation` saying what
     names what does not exist, leaves out what it must, or holds what it may not."""
     name = clean_name(profile.full_name)
-    if profile.commune_code not in master.communes:
-        raise RuleViolation(
-            f"no commune with official code {profile.commune_code!r}", "unknown_commune"
-        )
     year = now.astimezone(VIETNAM).year
     if profile.birth_year is None or not FIRST_BIRTH_YEAR <= profile.birth_year <= year:
         raise RuleViolation(
             f"birth_year must be a year from {FIRST_BIRTH_YEAR} to {year}", "invalid_birth_year"
+        )
+    check_place(profile, master)
+    return replace(profile, full_name=name)
+
+
+def check_place(profile: Profile, master: Places) -> None:
+    """Where the profile says the learner belongs exists, and fits their category."""
+    if profile.commune_code not in master.communes:
+        raise RuleViolation(
+            f"no commune with official code {profile.commune_code!r}", "unknown_commune"
         )
     if profile.village is not None and profile.village not in master.villages.get(
         profile.commune_code, ()
@@ -137,7 +146,6 @@ def check_profile(profile: Profile, master: Places, now: datetime) -> Profile:
         )
     if profile.unit_code is not None and profile.unit_code not in master.units:
         raise RuleViolation(f"no unit with code {profile.unit_code!r}", "unknown_unit")
-    return replace(profile, full_name=name)
 
 
 def check_registration(profile: Profile, master: Places, course: Course, now: datetime) -> Profile:
@@ -153,8 +161,12 @@ def register(
     course: Course,
     now: datetime,
     account: str | None = None,
+    registered_by: str | None = None,
 ) -> Decision:
+    """`registered_by`: the unit manager registering their staff (whose unit is then
+    confirmed); None when the learner registers themselves."""
     profile = check_registration(profile, master, course, now)
+    profile = replace(profile, unit_confirmed=_confirmed(profile, registered_by is not None))
     learner = Learner(
         learner_id=learner_id,
         profile=profile,
@@ -174,8 +186,81 @@ def register(
         registered_at=now,
         birth_year=profile.birth_year,
         assisted_by=profile.assisted_by,
+        unit_confirmed=profile.unit_confirmed,
+        registered_by=registered_by,
     )
     return learner, [event]
+
+
+def _confirmed(profile: Profile, by_its_manager: bool) -> bool:
+    """Staff naming a unit themselves are not its staff until its manager says so; a
+    student names a school, which no manager confirms."""
+    return by_its_manager or profile.category != "cbccvc" or profile.unit_code is None
+
+
+PLACE_FIELDS = ("commune_code", "village", "unit_code")
+
+
+def move(
+    learner: Learner,
+    changes: Mapping[str, str | None],
+    master: Places,
+    by: str,
+    now: datetime,
+) -> Decision:
+    """The learner's new commune, village or unit (fields left out stay as they are); their
+    counts follow them. A new unit named by the learner waits for its manager again."""
+    unknown = set(changes) - set(PLACE_FIELDS)
+    if unknown:
+        raise RuleViolation(f"a move changes {', '.join(PLACE_FIELDS)} only", "invalid_move")
+    profile = learner.profile
+    moved = replace(profile, **changes)  # type: ignore[arg-type]
+    if "commune_code" in changes and "village" not in changes:
+        moved = replace(moved, village=None)  # a village belongs to its commune
+    check_place(moved, master)
+    if (moved.commune_code, moved.village, moved.unit_code) == (
+        profile.commune_code,
+        profile.village,
+        profile.unit_code,
+    ):
+        return learner, []
+    same_unit = moved.unit_code == profile.unit_code and profile.unit_confirmed
+    moved = replace(moved, unit_confirmed=same_unit or _confirmed(moved, by_its_manager=False))
+    return _placed(learner, moved, "moved", by, now)
+
+
+def confirm_unit(learner: Learner, unit_code: str, by: str, now: datetime) -> Decision:
+    """The unit's manager confirms that the learner is their staff."""
+    profile = learner.profile
+    if profile.unit_code != unit_code:
+        raise RuleViolation(
+            f"this learner names unit {profile.unit_code!r}, not {unit_code!r}", "not_unit_staff"
+        )
+    if profile.unit_confirmed:
+        return learner, []
+    return _placed(learner, replace(profile, unit_confirmed=True), "unit_confirmed", by, now)
+
+
+def _placed(
+    learner: Learner,
+    profile: Profile,
+    reason: Literal["moved", "unit_confirmed"],
+    by: str,
+    now: datetime,
+) -> Decision:
+    placement = learner.placement + 1
+    event = ev.LearnerPlaced(
+        learner_id=learner.learner_id,
+        placement=placement,
+        commune_code=profile.commune_code,
+        village=profile.village,
+        unit_code=profile.unit_code,
+        unit_confirmed=profile.unit_confirmed,
+        reason=reason,
+        placed_by=by,
+        placed_at=now,
+    )
+    return replace(learner, profile=profile, placement=placement), [event]
 
 
 def report_lesson(

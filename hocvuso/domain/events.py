@@ -48,9 +48,34 @@ class LearnerRegistered(Event):
     # Added later, so absent from earlier events: None means not recorded, never zero.
     birth_year: int | None = None
     assisted_by: str | None = None  # the community-tech-team member's account who helped
+    # False: staff who named their unit themselves, until its manager confirms them.
+    # None (older events): confirmed.
+    unit_confirmed: bool | None = None
+    registered_by: str | None = None  # the manager's account, for a registration in bulk
 
     def identity(self) -> tuple[str, ...]:
         return (self.learner_id,)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LearnerPlaced(Event):
+    """Where the learner belongs from now on: after a move of commune, village or unit, or
+    once their unit's manager confirms them. `placement` counts a learner's placements
+    (registration: 0), so a consumer keeps the latest whatever arrives twice."""
+
+    type_name = "vn.hocvuso.enrollment.learner.placed.v1"
+    topic = "hocvuso.learners.v1"
+    placement: int
+    commune_code: str
+    village: str | None = None
+    unit_code: str | None = None
+    unit_confirmed: bool
+    reason: Literal["moved", "unit_confirmed"]
+    placed_by: str  # the account that asked: the learner, or the unit's manager
+    placed_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.learner_id, str(self.placement))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -220,6 +245,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
         LearnerRegistered,
+        LearnerPlaced,
         LessonProgressed,
         AttemptStarted,
         AttemptSubmitted,

@@ -18,7 +18,7 @@ from hocvuso.adapters.metrics import REJECTED_COMMANDS
 from hocvuso.adapters.problems import problem
 from hocvuso.domain.access import Action, Principal
 from hocvuso.domain.attempt_limits import NotNow
-from hocvuso.domain.enrollment import Profile
+from hocvuso.domain.enrollment import Learner, Profile
 from hocvuso.domain.progress import RuleViolation
 from hocvuso.views import course_outline, progress_summary
 from services.enrollment import views
@@ -28,6 +28,8 @@ from services.enrollment.models import (
     AttemptRequest,
     AttemptView,
     LessonProgress,
+    Move,
+    Placement,
     Registered,
     Registration,
     pool_of,
@@ -38,6 +40,7 @@ from services.enrollment.service import (
     IdempotencyConflict,
     LearnerNotFound,
     Request,
+    UnitNotFound,
 )
 
 router = APIRouter(prefix="/v1", responses=JSON_BODIES, dependencies=[JSON_ONLY])
@@ -60,6 +63,9 @@ _STATUS_OF_RULE = {
     "invalid_code": 422,
     "invalid_kind": 422,
     "unit_cycle": 422,
+    "invalid_move": 422,
+    "not_unit_staff": 422,
+    "unit_not_below": 422,
     "unit_required": 422,
     "unit_not_allowed": 422,
     "invalid_name": 422,
@@ -88,6 +94,7 @@ def _new_id(scope: str, idempotency_key: str | None) -> str:
 Registering = Annotated[Principal, allow(Action.REGISTER)]
 Reading = Annotated[Principal, allow(Action.READ_LEARNER)]
 Studying = Annotated[Principal, allow(Action.STUDY)]
+Moving = Annotated[Principal, allow(Action.MOVE)]
 
 
 def _service(request: HttpRequest) -> Enrollment:
@@ -121,8 +128,9 @@ def add_refusals(app: FastAPI) -> None:
 
     @app.exception_handler(LearnerNotFound)
     @app.exception_handler(AttemptNotFound)
+    @app.exception_handler(UnitNotFound)
     async def not_found(_: HttpRequest, exc: LookupError) -> JSONResponse:
-        what = "learner" if isinstance(exc, LearnerNotFound) else "attempt"
+        what = {LearnerNotFound: "learner", AttemptNotFound: "attempt"}.get(type(exc), "unit")
         return problem(404, "not_found", f"no {what} {exc.args[0]!r}")
 
     @app.exception_handler(IdempotencyConflict)
@@ -268,3 +276,32 @@ async def get_attempt(attempt_id: str, request: HttpRequest, caller: Reading) ->
     service = _service(request)
     learner, attempt = await service.attempt(caller, attempt_id)
     return views.attempt_view(learner, service.course_of(learner), attempt, service.now())
+
+
+def placement(learner: Learner) -> Placement:
+    profile = learner.profile
+    return Placement(
+        learner_id=learner.learner_id,
+        commune_code=profile.commune_code,
+        village=profile.village,
+        unit_code=profile.unit_code,
+        unit_confirmed=profile.unit_confirmed,
+    )
+
+
+@router.patch(
+    "/learners/{learner_id}",
+    response_model=Placement,
+    summary="Move: the learner's own new commune, village or unit",
+    description=(
+        "The learner's counts leave the old scopes for the new ones (an event). Staff who "
+        "name a new unit themselves wait for its manager's confirmation again."
+    ),
+    responses={422: {"description": "An unknown commune, village or unit"}, **UNAVAILABLE},
+)
+async def move(learner_id: str, body: Move, request: HttpRequest, caller: Moving) -> Placement:
+    changes = body.model_dump(exclude_unset=True)
+    if changes.get("commune_code", "") is None:
+        changes.pop("commune_code")  # every learner has a commune: null changes nothing
+    learner = await _service(request).move(caller, learner_id, changes)
+    return placement(learner)

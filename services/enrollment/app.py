@@ -28,6 +28,7 @@ from services.enrollment.api import add_refusals, router
 from services.enrollment.master_data import MasterDataChanges, add_master_data_refusals
 from services.enrollment.master_data import router as master_data_router
 from services.enrollment.service import Enrollment
+from services.enrollment.staff import router as staff_router
 
 SERVICE = "enrollment"
 DECISIONS = (ev.AttemptGraded.topic, ev.CertificateIssued.topic)
@@ -75,7 +76,7 @@ def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
         "hocvuso enrollment",
         lifespan,
         "Learners register, study lessons, take quizzes and the final exam.",
-        routers=[router, master_data_router],
+        routers=[router, master_data_router, staff_router],
         verifier=verifier_from(settings.auth),
     )
     add_refusals(app)

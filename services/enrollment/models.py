@@ -99,3 +99,23 @@ def topic_of(pool: str) -> int | Literal["final"]:
     if pool == "final":
         return "final"
     raise ValueError(f"not a question pool: {pool!r}")
+
+
+class Move(BaseModel):
+    """Where the learner belongs from now on; fields left out stay as they are (a new
+    commune without a village clears the village: it belonged to the old commune)."""
+
+    model_config = ConfigDict(extra="forbid")
+    commune_code: str | None = Field(None, max_length=64)
+    village: str | None = Field(None, max_length=64)
+    unit_code: str | None = Field(None, max_length=64)
+
+
+class Placement(BaseModel):
+    learner_id: str
+    commune_code: str
+    village: str | None
+    unit_code: str | None
+    unit_confirmed: bool = Field(
+        description="false: staff who named the unit themselves, until its manager confirms"
+    )

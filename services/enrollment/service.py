@@ -36,6 +36,10 @@ class AttemptNotFound(LookupError):
     pass
 
 
+class UnitNotFound(LookupError):
+    pass
+
+
 class IdempotencyConflict(ValueError):
     """An Idempotency-Key used again by the same caller for a different request."""
 
@@ -85,12 +89,43 @@ class Enrollment:
     ) -> tuple[core.Learner, bool]:
         """The caller's learner and whether this call created them (False: an earlier
         call did; what this one asked differently is ignored — a move is its own call)."""
+        return await self._register(caller.account, profile, request)
+
+    def check_staff_list(self, caller: Principal, unit_code: str) -> None:
+        """The unit exists and the caller answers for its staff (403 before any row)."""
+        if unit_code not in self._master.units:
+            raise UnitNotFound(unit_code)
+        units = access.lineage(unit_code, self._master.unit_parents)
+        access.check(caller, access.Action.REGISTER_STAFF, access.Subject(None, "", units))
+
+    async def register_staff(
+        self, caller: Principal, unit_code: str, account: str, profile: core.Profile
+    ) -> tuple[core.Learner, bool]:
+        """A unit manager registers one of their staff (of `unit_code` or a unit below
+        it), who later acts with their own account's token; again, it changes nothing."""
+        units = access.lineage(profile.unit_code, self._master.unit_parents)
+        if unit_code not in units:
+            raise RuleViolation(
+                f"unit {profile.unit_code!r} is not {unit_code!r} nor a unit below it",
+                "unit_not_below",
+            )
+        subject = access.Subject(None, profile.commune_code, units)
+        access.check(caller, access.Action.REGISTER_STAFF, subject)
+        return await self._register(account, profile, Request(), registered_by=caller.account)
+
+    async def _register(
+        self,
+        account: str,
+        profile: core.Profile,
+        request: Request,
+        registered_by: str | None = None,
+    ) -> tuple[core.Learner, bool]:
         now = self._clock()
         course = self.catalog.in_force_at(now)
         profile = core.check_registration(profile, self._master, course, now)  # before binding
-        bound = await self.learners.account(caller.account)
+        bound = await self.learners.account(account)
         if bound is None:
-            wanted = Account(caller.account, uuid.uuid4().hex, request.key, request.digest)
+            wanted = Account(account, uuid.uuid4().hex, request.key, request.digest)
             bound = await self.learners.bind(wanted)
         if request.key is not None and request.key == bound.key and request.digest != bound.digest:
             raise IdempotencyConflict(request.key)
@@ -99,7 +134,13 @@ class Enrollment:
             return known.learner, False
         # Bound but not stored (the first call failed in between): this call completes it.
         learner, events = core.register(
-            bound.learner_id, profile, self._master, course, now, account=caller.account
+            bound.learner_id,
+            profile,
+            self._master,
+            course,
+            now,
+            account=account,
+            registered_by=registered_by,
         )
         if not await self.learners.add(learner, outgoing(events)):
             return await self._learner(bound.learner_id), False
@@ -122,6 +163,29 @@ class Enrollment:
         if stored is None:
             raise LearnerNotFound(learner_id)
         return stored.learner
+
+    async def move(
+        self, caller: Principal, learner_id: str, changes: Mapping[str, str | None]
+    ) -> core.Learner:
+        now = self._clock()
+
+        def move(it: core.Learner) -> core.Decision:
+            access.check(caller, access.Action.MOVE, self.subject(it))
+            return core.move(it, changes, self._master, caller.account, now)
+
+        return await self._change(learner_id, move)
+
+    async def confirm_staff(self, caller: Principal, unit_code: str, account: str) -> core.Learner:
+        bound = await self.learners.account(account)
+        if bound is None:
+            raise LearnerNotFound(f"account {account}")
+        now = self._clock()
+
+        def confirm(it: core.Learner) -> core.Decision:
+            access.check(caller, access.Action.CONFIRM_STAFF, self.subject(it))
+            return core.confirm_unit(it, unit_code, caller.account, now)
+
+        return await self._change(bound.learner_id, confirm)
 
     def _studying(self, caller: Principal, learner: core.Learner) -> None:
         access.check(caller, access.Action.STUDY, self.subject(learner))

@@ -25,6 +25,9 @@ def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> 
         "completed_all_topics": counts["completed_all_topics"],
         "certificates": counts["certificates"],
         "certified_percent": percent(counts["certificates"], counts["learners"]),
+        # Staff who named a unit (this one, or one below it) and wait for its manager's
+        # confirmation; they are counted in their commune, not yet in the unit's figures.
+        "learners_unconfirmed": counts["learners_unconfirmed"],
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiokafka import TopicPartition
 
-from hocvuso.adapters.counting_state import PartitionState
+from hocvuso.adapters.counting_state import PartitionState, partition_file
 from hocvuso.adapters.repositories import CounterStore
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import CounterBook, Counts
@@ -58,7 +58,7 @@ class Counting:
         self.partitions: dict[int, _Partition] = {}
 
     def _path(self, index: int) -> Path:
-        return self._state_dir / f"partition-{index}.sqlite"
+        return partition_file(self._state_dir, index)
 
     def _open(self, index: int) -> _Partition:
         part = self.partitions.get(index)
@@ -168,7 +168,18 @@ class Counting:
 
 def _count(book: CounterBook, event: ev.Event) -> None:
     if isinstance(event, ev.LearnerRegistered):
-        book.register(event.learner_id, event.category, event.commune_code, event.unit_code)
+        confirmed = event.unit_confirmed is not False  # None: before confirmation existed
+        book.register(
+            event.learner_id, event.category, event.commune_code, event.unit_code, confirmed
+        )
+    elif isinstance(event, ev.LearnerPlaced):
+        book.place(
+            event.learner_id,
+            event.placement,
+            event.commune_code,
+            event.unit_code,
+            event.unit_confirmed,
+        )
     elif isinstance(event, ev.TopicCompleted):
         book.complete_topic(event.learner_id, event.topic_number)
     elif isinstance(event, ev.CertificateIssued):

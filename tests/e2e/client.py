@@ -25,21 +25,30 @@ class Api:
         self.identity = identity
         self.token = token
         self._tokens: dict[str, str] = {}  # learner or attempt id → the learner's token
+        self.accounts: dict[str, str] = {}  # learner id → the account it was registered by
 
-    def new_account_token(self) -> str:
+    def _identity(self) -> DevIdentity:
         if self.identity is None:
             raise RuntimeError("this client has no identity provider to mint tokens with")
-        return self.identity.token("learner", f"test-{uuid.uuid4().hex[:12]}")
+        return self.identity
+
+    def manager_token(self, unit: str) -> str:
+        return self._identity().token("unit_manager", f"manager-{unit}", unit)
 
     def register(self, body: dict[str, Any], **headers: str) -> httpx.Response:
         """Register a new account's learner; later calls on it carry its token."""
-        token = self.new_account_token()
+        account = f"test-{uuid.uuid4().hex[:12]}"
+        token = self._identity().token("learner", account)
         answer = self.http.post(
             "/v1/learners", json=body, headers={"authorization": f"Bearer {token}", **headers}
         )
         if answer.status_code in (200, 201):
             self._tokens[answer.json()["learner_id"]] = token
+            self.accounts[answer.json()["learner_id"]] = account
         return answer
+
+    def patch(self, path: str, json: Any = None) -> httpx.Response:
+        return self.http.patch(path, json=json, headers=self._headers(path))
 
     def _headers(self, path: str) -> dict[str, str]:
         token = next((t for part in path.split("/") if (t := self._tokens.get(part))), self.token)

@@ -31,6 +31,10 @@ OWN_ONLY = (401, None, 403, 403, 403, 403, 403, 403, 403)  # None: the route's s
 COMMUNE_KEEPERS = (401, 403, 403, 403, 403, 200, 403, 200, 403)
 UNIT_KEEPERS = (401, 403, 403, 200, 403, 403, 403, 200, 403)
 PROVINCE_ONLY = (401, 403, 403, 403, 403, 403, 403, 200, 403)
+STAFF_CSV = (
+    "account,name,birth_year,unit,category,commune,village\n"
+    f"access-staff-{uuid.uuid4().hex[:8]},Lý Văn Bảy,1979,,cbccvc,{COMMUNE},\n"
+).encode()
 
 
 class World:
@@ -39,9 +43,10 @@ class World:
     def __init__(self, stack: Stack) -> None:
         identity = stack.identity
         self.urls = {service: stack.url(service) for service in SERVICES}
+        self.account = f"access-{uuid.uuid4().hex[:8]}"
         self.tokens: dict[str, str | None] = {
             "nobody": None,
-            "the learner": identity.token("learner", f"access-{uuid.uuid4().hex[:8]}"),
+            "the learner": identity.token("learner", self.account),
             "another learner": identity.token("learner", f"access-{uuid.uuid4().hex[:8]}"),
             "unit manager": identity.token("unit_manager", "m-1", UNIT),
             "unit manager elsewhere": identity.token("unit_manager", "m-2", OTHER_UNIT),
@@ -90,9 +95,11 @@ class World:
     ) -> httpx.Response:
         token = self.tokens[caller]
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        return httpx.request(
-            method, self.urls[service] + path, json=body, headers=headers, timeout=10
-        )
+        url = self.urls[service] + path
+        if isinstance(body, bytes):  # a file: the staff CSV
+            headers["content-type"] = "text/csv"
+            return httpx.request(method, url, content=body, headers=headers, timeout=10)
+        return httpx.request(method, url, json=body, headers=headers, timeout=10)
 
 
 Row = tuple[str, str, str, Callable[[World], tuple[str, object]], tuple[int | None, ...], int]
@@ -161,6 +168,30 @@ ROWS: list[Row] = [
         "/v1/attempts/{attempt_id}",
         lambda w: (f"/v1/attempts/{w.attempt}", None),
         READ,
+        200,
+    ),
+    (
+        "enrollment",
+        "PATCH",
+        "/v1/learners/{learner_id}",
+        lambda w: (f"/v1/learners/{w.learner}", {"commune_code": COMMUNE}),  # where they are
+        OWN_ONLY,
+        200,
+    ),
+    (
+        "enrollment",
+        "POST",
+        "/v1/units/{code}/staff",
+        lambda w: (f"/v1/units/{UNIT}/staff", STAFF_CSV),
+        UNIT_KEEPERS,
+        200,
+    ),
+    (
+        "enrollment",
+        "POST",
+        "/v1/units/{code}/staff/{account}/confirmation",
+        lambda w: (f"/v1/units/{UNIT}/staff/{w.account}/confirmation", None),
+        UNIT_KEEPERS,
         200,
     ),
     ("enrollment", "GET", "/v1/communes", lambda w: ("/v1/communes", None), PUBLIC, 200),

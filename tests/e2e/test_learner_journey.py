@@ -46,6 +46,11 @@ def test_a_learner_goes_from_registration_to_a_verified_certificate(apis: dict[s
     )
     assert registered.status_code == 201, registered.text
     learner_id = registered.json()["learner_id"]
+    # Staff who name their unit themselves count in it once its manager confirms them.
+    manager = Api(str(enrollment.http.base_url), token=enrollment.manager_token(UNIT))
+    account = enrollment.accounts[learner_id]
+    confirmed = manager.post(f"/v1/units/{UNIT}/staff/{account}/confirmation")
+    assert confirmed.status_code == 200 and confirmed.json()["unit_confirmed"] is True
 
     # Topic 1: a failed quiz (3/5) first, then a pass (4/5) — the retake counts.
     for lesson in COURSE.topic(1).lessons:

@@ -72,6 +72,25 @@ TABLE = [
     (AUDITOR, Action.UNIT_HEADCOUNT, MY_UNIT, False),
     (AUDITOR, Action.MASTER_DATA, None, False),
     (LEARNER, Action.MASTER_DATA, None, False),
+    # A learner moves themselves; a unit's manager registers and confirms its staff.
+    (None, Action.MOVE, ME, False),
+    (LEARNER, Action.MOVE, ME, True),
+    (LEARNER, Action.MOVE, OTHER, False),
+    (UNIT_MANAGER, Action.MOVE, ME, False),
+    (ADMIN, Action.MOVE, ME, False),
+    (UNIT_MANAGER, Action.REGISTER_STAFF, MY_UNIT, True),
+    (UNIT_MANAGER, Action.REGISTER_STAFF, OTHER_UNIT, False),
+    (SUB_UNIT_MANAGER, Action.REGISTER_STAFF, PARENT_UNIT, False),
+    (COMMUNE_MANAGER, Action.REGISTER_STAFF, MY_UNIT, False),
+    (LEARNER, Action.REGISTER_STAFF, MY_UNIT, False),
+    (ADMIN, Action.REGISTER_STAFF, OTHER_UNIT, True),
+    (AUDITOR, Action.REGISTER_STAFF, MY_UNIT, False),
+    (UNIT_MANAGER, Action.CONFIRM_STAFF, ME, True),  # ME works in phong-a, below so-x
+    (UNIT_MANAGER, Action.CONFIRM_STAFF, OTHER, False),
+    (COMMUNE_MANAGER, Action.CONFIRM_STAFF, ME, False),
+    (ADMIN, Action.CONFIRM_STAFF, OTHER, True),
+    (AUDITOR, Action.CONFIRM_STAFF, ME, False),
+    (LEARNER, Action.CONFIRM_STAFF, ME, False),
 ]
 
 

@@ -23,10 +23,19 @@ def event_stream():
         st.sampled_from(["cbccvc", "citizen", "hssv"]),
         st.sampled_from(["21025", "21028"]),
         st.sampled_from([None, "truong-a", "ubnd-21025"]),
+        st.booleans(),  # unit confirmed
     )
     topic = st.tuples(st.just("topic"), learner, st.integers(1, 5))
     cert = st.tuples(st.just("cert"), learner)
-    return st.lists(st.one_of(register, topic, cert), max_size=30)
+    place = st.tuples(
+        st.just("place"),
+        learner,
+        st.integers(1, 4),  # placement
+        st.sampled_from(["21025", "21028"]),
+        st.sampled_from([None, "truong-a", "so-gd"]),
+        st.booleans(),
+    )
+    return st.lists(st.one_of(register, topic, cert, place), max_size=30)
 
 
 def replay(events, book: CounterBook | None = None) -> CounterBook:
@@ -37,7 +46,9 @@ def replay(events, book: CounterBook | None = None) -> CounterBook:
             if e[1] in registered:
                 continue  # a learner registers once; re-registration is not a fact we emit
             registered.add(e[1])
-            book.register(e[1], e[2], e[3], e[4])
+            book.register(e[1], e[2], e[3], e[4], e[5])
+        elif e[0] == "place":
+            book.place(e[1], e[2], e[3], e[4], e[5])
         elif e[0] == "topic":
             book.complete_topic(e[1], e[2])
         else:
@@ -49,8 +60,10 @@ def recount(book: CounterBook, scope: str) -> dict[str, int]:
     """The counters computed from scratch from the learners, to compare with the live ones."""
     fresh = CounterBook(PARENTS)
     for lid, facts in book.learners.items():
-        if facts.registered:
-            fresh.register(lid, facts.category or "", facts.commune or "", facts.unit)
+        if facts.registered:  # straight to where the learner is now
+            unit = facts.unit or facts.claimed
+            confirmed = facts.claimed is None
+            fresh.register(lid, facts.category or "", facts.commune or "", unit, confirmed)
         for topic in facts.topics:
             fresh.complete_topic(lid, topic)
         if facts.certified:
@@ -115,6 +128,7 @@ def test_live_counters_equal_a_recount_and_survive_duplicates(events) -> None:
         PROVINCE_SCOPE,
         commune_scope("21025"),
         unit_scope("so-gd"),
+        unit_scope("truong-a"),
         unit_scope("ubnd-21025"),
     ):
         assert book.counts(scope) == recount(book, scope)
@@ -130,7 +144,19 @@ def test_the_order_of_one_learners_events_does_not_matter(events, rnd) -> None:
     for e in events:
         if e[0] == "register":
             firsts.setdefault(e[1], e)
-    normalise = [firsts[e[1]] if e[0] == "register" else e for e in shuffled]
+    # Placements are numbered: the highest wins whatever the order; keep them distinct.
+    places: dict[tuple[str, int], tuple] = {}
+    for e in events:
+        if e[0] == "place":
+            places.setdefault((e[1], e[2]), e)
+    normalise = [
+        firsts[e[1]] if e[0] == "register" else places[(e[1], e[2])] if e[0] == "place" else e
+        for e in shuffled
+    ]
+    events = [
+        firsts[e[1]] if e[0] == "register" else places[(e[1], e[2])] if e[0] == "place" else e
+        for e in events
+    ]
     assert replay(normalise).counts(PROVINCE_SCOPE) == replay(events).counts(PROVINCE_SCOPE)
 
 
@@ -175,3 +201,34 @@ def test_a_learner_with_unsaved_changes_is_never_forgotten() -> None:
     book.register("l1", "citizen", "21025", None)
     book.forget(["l1"])
     assert "l1" in book.learners
+
+
+def test_a_move_takes_every_count_from_the_old_scopes_to_the_new() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "cbccvc", "21025", "truong-a")
+    book.complete_topic("l1", 1)
+    book.certify("l1")
+    book.place("l1", 1, "21028", "ubnd-21025", unit_confirmed=True)
+    for scope in (commune_scope("21025"), unit_scope("truong-a"), unit_scope("so-gd")):
+        assert book.counts(scope)["learners"] == 0
+        assert book.counts(scope)["certificates"] == 0
+    for scope in (commune_scope("21028"), unit_scope("ubnd-21025")):
+        counts = book.counts(scope)
+        assert (counts["learners"], counts["topics_completed"], counts["certificates"]) == (1, 1, 1)
+    assert book.counts(PROVINCE_SCOPE)["learners"] == 1, "the province keeps them"
+    book.place("l1", 1, "21025", None, unit_confirmed=True)  # the same placement again
+    assert book.counts(commune_scope("21028"))["learners"] == 1
+
+
+def test_staff_who_name_a_unit_count_apart_until_it_confirms_them() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "cbccvc", "21025", "truong-a", unit_confirmed=False)
+    book.certify("l1")
+    for scope in (unit_scope("truong-a"), unit_scope("so-gd")):
+        counts = book.counts(scope)
+        assert (counts["learners"], counts["certificates"]) == (0, 0)
+        assert counts["learners_unconfirmed"] == 1
+    assert book.counts(commune_scope("21025"))["learners"] == 1, "their commune counts them"
+    book.place("l1", 1, "21025", "truong-a", unit_confirmed=True)
+    counts = book.counts(unit_scope("so-gd"))
+    assert (counts["learners"], counts["certificates"], counts["learners_unconfirmed"]) == (1, 1, 0)

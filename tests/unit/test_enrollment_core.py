@@ -143,3 +143,56 @@ def test_attempt_limits_of_a_course_version_are_enforced() -> None:
     with pytest.raises(RuleViolation) as refused:
         core.start_attempt(learner, course, "1", "a2", NOW)
     assert refused.value.rule == "attempt_limit"
+
+
+PLACES = core.MasterData(
+    communes={"21025", "21028"},
+    units={"so-y-te", "phong-a"},
+    unit_parents={"phong-a": "so-y-te"},
+    villages={"21025": {"thon-1"}, "21028": {"thon-9"}},
+)
+
+
+def staff(by_manager: bool = False) -> core.Learner:
+    profile = citizen(category="cbccvc", unit_code="phong-a", village="thon-1")
+    learner, (event,) = core.register(
+        "l1", profile, PLACES, COURSE, NOW, registered_by="m-1" if by_manager else None
+    )
+    assert isinstance(event, ev.LearnerRegistered)
+    assert event.unit_confirmed is by_manager and learner.profile.unit_confirmed is by_manager
+    return learner
+
+
+def test_staff_naming_their_unit_wait_for_its_manager_and_bulk_staff_do_not() -> None:
+    staff(by_manager=True)
+    waiting = staff()
+    confirmed, (event,) = core.confirm_unit(waiting, "phong-a", "m-1", NOW)
+    assert isinstance(event, ev.LearnerPlaced) and event.reason == "unit_confirmed"
+    assert (event.placement, event.unit_confirmed, event.placed_by) == (1, True, "m-1")
+    assert core.confirm_unit(confirmed, "phong-a", "m-1", NOW) == (confirmed, []), "once"
+    with pytest.raises(RuleViolation) as other:
+        core.confirm_unit(waiting, "so-y-te", "m-2", NOW)
+    assert other.value.rule == "not_unit_staff"
+    student = citizen(category="hssv", unit_code="so-y-te")
+    assert core.register("l2", student, PLACES, COURSE, NOW)[0].profile.unit_confirmed
+
+
+def test_a_move_is_a_numbered_placement_and_a_new_commune_drops_the_old_village() -> None:
+    learner, _ = core.confirm_unit(staff(), "phong-a", "m-1", NOW)
+    moved, (event,) = core.move(learner, {"commune_code": "21028"}, PLACES, "l1-acct", NOW)
+    assert isinstance(event, ev.LearnerPlaced)
+    assert (event.placement, event.commune_code, event.village) == (2, "21028", None)
+    assert event.unit_confirmed, "the same unit stays confirmed"
+    assert core.move(moved, {"commune_code": "21028"}, PLACES, "l1-acct", NOW) == (moved, [])
+    other_unit, (event,) = core.move(moved, {"unit_code": "so-y-te"}, PLACES, "l1-acct", NOW)
+    assert isinstance(event, ev.LearnerPlaced) and event.unit_confirmed is False
+    assert other_unit.placement == 3
+    for changes, rule in (
+        ({"village": "thon-1"}, "unknown_village"),  # thon-1 is 21025's, not 21028's
+        ({"unit_code": None}, "unit_required"),
+        ({"commune_code": "99999"}, "unknown_commune"),
+        ({"full_name": "Ai"}, "invalid_move"),
+    ):
+        with pytest.raises(RuleViolation) as refused:
+            core.move(moved, changes, PLACES, "l1-acct", NOW)
+        assert refused.value.rule == rule

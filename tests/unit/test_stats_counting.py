@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiokafka import TopicPartition
 
-from hocvuso.adapters.counting_state import PartitionState
+from hocvuso.adapters.counting_state import PartitionState, partition_file
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import Counts, commune_scope
 from services.stats.counting import Counting
@@ -66,7 +66,7 @@ def test_a_batch_is_checkpointed_with_its_offsets_and_published(tmp_path: Path) 
     asyncio.run(scenario())
     counts = totals(store, commune_scope("21025"))
     assert (counts["learners"], counts["topics_completed"]) == (2, 1)
-    state = PartitionState(tmp_path / "partition-0.sqlite")
+    state = PartitionState(partition_file(tmp_path, 0))
     assert state.offsets() == {REGISTERED.topic: 2, COMPLETED.topic: 2}
     assert state.learner_count() == 2
 
@@ -109,7 +109,7 @@ def test_a_checkpoint_that_fails_midway_leaves_the_previous_one_whole(tmp_path: 
             await first.flush({REGISTERED: 2})
 
     asyncio.run(interrupted())
-    state = PartitionState(tmp_path / "partition-0.sqlite")
+    state = PartitionState(partition_file(tmp_path, 0))
     assert state.offsets() == {REGISTERED.topic: 1}
     assert state.facts("b") is None
     assert state.scopes()["province"]["learners"] == 1
