@@ -112,12 +112,6 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _masterdata(args: argparse.Namespace) -> int:
-    import base64
-    import csv
-    import json
-
-    import httpx
-
     from hocvuso import masterdata_csv
     from hocvuso.dev_identity import DevIdentity
     from hocvuso.devstack import local_url
@@ -125,25 +119,13 @@ def _masterdata(args: argparse.Namespace) -> int:
     state = Path(args.state_dir)
     url = args.url or local_url(state, "enrollment")
     if url is None:
-        print(
-            f"no running local stack in {state}: start one (make run) or give --url",
-            file=sys.stderr,
-        )
+        print(f"no running local stack in {state}: start one or give --url", file=sys.stderr)
         return 1
     if args.action == "export":
-        with httpx.Client(base_url=url, timeout=30) as api, open(args.file, "w", newline="") as out:
-            count = masterdata_csv.write_csv(masterdata_csv.export_rows(api), out)
-        print(f"{count} records written to {args.file}")
+        print(f"{masterdata_csv.export_file(url, Path(args.file))} records written to {args.file}")
         return 0
     token = args.token or DevIdentity(state).token("province_admin", "masterdata-import")
-    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-    whole = claims.get("hocvuso_role") == "province_admin"  # the API decides; this picks PUT
-    headers = {"authorization": f"Bearer {token}"}
-    with (
-        httpx.Client(base_url=url, timeout=30, headers=headers) as api,
-        open(args.file, newline="") as f,
-    ):
-        outcomes = masterdata_csv.import_rows(api, csv.DictReader(f), whole)
+    outcomes = masterdata_csv.import_file(url, Path(args.file), token)
     for outcome in outcomes:
         if outcome.result != "unchanged":
             print(
@@ -184,6 +166,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("schemas", help="regenerate schemas/events from the event types").set_defaults(
         func=_schemas
     )
+    _add_local_stack_commands(sub)
+    return p
+
+
+def _add_local_stack_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands that work on the stack `make run` started, found by its state folder."""
     token = sub.add_parser(
         "token",
         help="print bearer tokens the local stack accepts (one per account, one per line)",
@@ -210,7 +198,6 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--state-dir", default=".run")
     dev.add_argument("--no-demo", action="store_true", help="skip the demo learners")
     dev.set_defaults(func=_dev)
-    return p
 
 
 def main(argv: list[str] | None = None) -> int:

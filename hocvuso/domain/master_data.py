@@ -97,47 +97,59 @@ def _part_of(part: int | None, whole: int | None, what: str, of: str) -> None:
 def check(book: MasterBook, event: MasterDataEvent) -> None:
     """RuleViolation if the record is malformed or does not fit the rest of the book."""
     if isinstance(event, CommuneRecorded):
-        check_code(event.official_code, "commune")
-        clean_label(event.name, "commune")
-        if event.kind not in COMMUNE_KINDS:
-            raise RuleViolation(
-                f"a commune's kind is one of {', '.join(COMMUNE_KINDS)}", "invalid_kind"
-            )
-        for name in ("population", "adult_population", "students"):
-            _count(getattr(event, name), name)
-        _part_of(event.adult_population, event.population, "adult_population", "population")
-        _part_of(event.students, event.population, "students", "population")
-        if event.plan_number is not None and not 1 <= len(event.plan_number) <= 100:
-            raise RuleViolation("a plan number has 1 to 100 characters", "invalid_figure")
+        _check_commune(event)
     elif isinstance(event, VillageRecorded):
-        check_code(event.code, "village")
-        clean_label(event.name, "village")
-        if event.commune_code not in book.communes:
-            raise RuleViolation(
-                f"no commune with official code {event.commune_code!r}", "unknown_commune"
-            )
-        _count(event.population, "population")
-        _count(event.adult_population, "adult_population")
-        _part_of(event.adult_population, event.population, "adult_population", "population")
+        _check_village(book, event)
     elif isinstance(event, UnitRecorded):
-        check_code(event.code, "unit")
-        clean_label(event.name, "unit")
-        check_code(event.group, "unit group")
-        _count(event.headcount, "headcount")
-        if event.commune_code is not None and event.commune_code not in book.communes:
-            raise RuleViolation(
-                f"no commune with official code {event.commune_code!r}", "unknown_commune"
-            )
-        if event.parent is not None:
-            if event.parent not in book.units:
-                raise RuleViolation(f"no parent unit {event.parent!r}", "unknown_unit")
-            if event.code in book.lineage(event.parent):
-                raise RuleViolation(
-                    f"unit {event.code} cannot sit under {event.parent}: that is below it",
-                    "unit_cycle",
-                )
+        _check_unit(book, event)
     else:
         raise RuleViolation(f"not master data: {type(event).__name__}", "invalid_record")
+
+
+def _check_commune(event: CommuneRecorded) -> None:
+    check_code(event.official_code, "commune")
+    clean_label(event.name, "commune")
+    if event.kind not in COMMUNE_KINDS:
+        raise RuleViolation(
+            f"a commune's kind is one of {', '.join(COMMUNE_KINDS)}", "invalid_kind"
+        )
+    for name in ("population", "adult_population", "students"):
+        _count(getattr(event, name), name)
+    _part_of(event.adult_population, event.population, "adult_population", "population")
+    _part_of(event.students, event.population, "students", "population")
+    if event.plan_number is not None and not 1 <= len(event.plan_number) <= 100:
+        raise RuleViolation("a plan number has 1 to 100 characters", "invalid_figure")
+
+
+def _check_village(book: MasterBook, event: VillageRecorded) -> None:
+    check_code(event.code, "village")
+    clean_label(event.name, "village")
+    _known_commune(book, event.commune_code)
+    _count(event.population, "population")
+    _count(event.adult_population, "adult_population")
+    _part_of(event.adult_population, event.population, "adult_population", "population")
+
+
+def _check_unit(book: MasterBook, event: UnitRecorded) -> None:
+    check_code(event.code, "unit")
+    clean_label(event.name, "unit")
+    check_code(event.group, "unit group")
+    _count(event.headcount, "headcount")
+    if event.commune_code is not None:
+        _known_commune(book, event.commune_code)
+    if event.parent is None:
+        return
+    if event.parent not in book.units:
+        raise RuleViolation(f"no parent unit {event.parent!r}", "unknown_unit")
+    if event.code in book.lineage(event.parent):
+        raise RuleViolation(
+            f"unit {event.code} cannot sit under {event.parent}: that is below it", "unit_cycle"
+        )
+
+
+def _known_commune(book: MasterBook, code: str) -> None:
+    if code not in book.communes:
+        raise RuleViolation(f"no commune with official code {code!r}", "unknown_commune")
 
 
 # Commands: the record after a change, checked, ready to publish. `changes` holds only

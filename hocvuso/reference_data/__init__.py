@@ -54,7 +54,11 @@ def packaged_master_data(now: datetime, demo_villages: bool = False) -> list[Mas
     """The packaged communes and units as master-data records, parents before children;
     with `demo_villages`, a few made-up villages per commune, marked synthetic (no public
     source lists villages: each commune enters its own)."""
-    records: list[MasterDataEvent] = [
+    return [*_communes(now), *_units(now), *(_demo_villages(now) if demo_villages else [])]
+
+
+def _communes(now: datetime) -> list[MasterDataEvent]:
+    return [
         CommuneRecorded(
             official_code=c.official_code,
             name=c.name,
@@ -65,7 +69,10 @@ def packaged_master_data(now: datetime, demo_villages: bool = False) -> list[Mas
         )
         for c in communes()
     ]
-    records += [
+
+
+def _units(now: datetime) -> list[MasterDataEvent]:
+    return [
         UnitRecorded(
             code=u.code,
             name=u.name,
@@ -77,17 +84,18 @@ def packaged_master_data(now: datetime, demo_villages: bool = False) -> list[Mas
         )
         for u in units()
     ]
-    if demo_villages:
-        records += [
-            VillageRecorded(
-                commune_code=c.official_code,
-                code=f"thon-{n}",
-                name=f"Thôn {n} (minh họa)",
-                synthetic=True,
-                changed_by=SEED_ACCOUNT,
-                changed_at=now,
-            )
-            for c in communes()
-            for n in range(1, DEMO_VILLAGES_PER_COMMUNE + 1)
-        ]
-    return records
+
+
+def _demo_villages(now: datetime) -> list[MasterDataEvent]:
+    return [
+        VillageRecorded(
+            commune_code=c.official_code,
+            code=f"thon-{n}",
+            name=f"Thôn {n} (minh họa)",
+            synthetic=True,
+            changed_by=SEED_ACCOUNT,
+            changed_at=now,
+        )
+        for c in communes()
+        for n in range(1, DEMO_VILLAGES_PER_COMMUNE + 1)
+    ]
