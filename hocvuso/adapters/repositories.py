@@ -73,7 +73,8 @@ class LearnerRepository(Protocol):
 
     async def bind(self, binding: Account) -> Account:
         """Bind the account to a learner unless it is bound already; returns the binding
-        that stands (an earlier one wins, a race included)."""
+        that stands (an earlier one wins, a race included): `binding` itself only when
+        this call bound it."""
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         """Remember whose attempt this is (idempotent; an entry may outlive a failed save)."""

@@ -340,6 +340,8 @@ def submit_answers(
         attempt_id=attempt_id,
         answers=dict(answers),
         submitted_at=now,
+        pool=attempt.pool,
+        question_ids=list(attempt.question_ids),
     )
     return _with_attempt(learner, submitted), [event]
 

@@ -109,6 +109,10 @@ class AttemptSubmitted(Event):
     attempt_id: str
     answers: dict[str, int]
     submitted_at: datetime
+    # The attempt's pool and drawn questions, so that grading can score a submission
+    # whatever it remembers of the start (absent from events written before they were).
+    pool: str | None = None
+    question_ids: list[str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

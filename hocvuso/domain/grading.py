@@ -4,9 +4,9 @@ The state is what the rules need and no more, so that it stays well under a kilo
 learner however long they study:
 
 - the progress fold (best percent per lesson, the result of every graded attempt);
-- the attempts started and not decided yet, with the questions they drew (a submission is
-  scored against them), at most `PENDING_KEPT` of them: an attempt abandoned that long ago
-  can no longer be submitted;
+- the attempts started and not decided yet, with the questions they drew, at most
+  `PENDING_KEPT` of them: only a submission written before submissions carried their pool
+  and questions is scored against them (every submission now carries its own);
 - the latest outcome, whole, and the reasons of the latest `REJECTED_KEPT` rejections.
 
 A submission seen again is answered again and never graded twice: the latest outcome is
@@ -114,9 +114,10 @@ def _submission(
     known = _known_outcome(state, course, event, now)
     if known is not None:
         return state, [known, *_quiz_completion(state.progress, course, known, now)]
-    if event.attempt_id not in state.started:
+    drawn = _drawn(state, event)
+    if drawn is None:
         raise CannotGrade(f"submission for unknown attempt {event.attempt_id}")
-    progress, outcome = _judge(course, state, event, now)
+    progress, outcome = _judge(course, state.progress, drawn, event, now)
     started = {k: v for k, v in state.started.items() if k != event.attempt_id}
     rejected = state.rejected
     if isinstance(outcome, ev.AttemptRejected):
@@ -153,16 +154,28 @@ def _known_outcome(
     return None
 
 
+def _drawn(state: GradingState, event: ev.AttemptSubmitted) -> StartedAttempt | None:
+    """The attempt's pool and questions: carried by the submission itself (so that a start
+    forgotten or never seen costs nothing), or, for a submission written before it carried
+    them, remembered from the start."""
+    if event.pool is not None and event.question_ids is not None:
+        return StartedAttempt(event.pool, tuple(event.question_ids))
+    return state.started.get(event.attempt_id)
+
+
 def _judge(
-    course: Course, state: GradingState, event: ev.AttemptSubmitted, now: datetime
+    course: Course,
+    before: facts.Progress,
+    started: StartedAttempt,
+    event: ev.AttemptSubmitted,
+    now: datetime,
 ) -> tuple[facts.Progress, Outcome]:
     """Score the submission and fold it in; a rule the attempt breaks rejects it."""
-    started = state.started[event.attempt_id]
     total = len(started.question_ids)
     try:
         correct = score(course, started.question_ids, event.answers)
         fact = facts.AttemptGraded(event.attempt_id, started.pool, correct, total)
-        progress = facts.apply(state.progress, fact, course)
+        progress = facts.apply(before, fact, course)
     except facts.RuleViolation as rule:
         rejected = ev.AttemptRejected(
             learner_id=event.learner_id,
@@ -170,7 +183,7 @@ def _judge(
             reason=rule.reason,
             rejected_at=now,
         )
-        return state.progress, rejected
+        return before, rejected
     graded = ev.AttemptGraded(
         learner_id=event.learner_id,
         attempt_id=event.attempt_id,

@@ -123,13 +123,14 @@ class Enrollment:
         now = self._clock()
         course = self.catalog.in_force_at(now)
         profile = core.check_registration(profile, self._master, course, now)  # before binding
-        bound = await self.learners.account(account)
-        if bound is None:
-            wanted = Account(account, uuid.uuid4().hex, request.key, request.digest)
-            bound = await self.learners.bind(wanted)
+        # Binding first (insert-first): a new account costs one write, no lookup before it.
+        wanted = Account(account, uuid.uuid4().hex, request.key, request.digest)
+        bound = await self.learners.bind(wanted)
         if request.key is not None and request.key == bound.key and request.digest != bound.digest:
             raise IdempotencyConflict(request.key)
-        known = await self.learners.get(bound.learner_id)
+        # A binding made just now names a fresh id that nobody can have stored a learner
+        # under; an older one may name a learner stored already.
+        known = None if bound is wanted else await self.learners.get(bound.learner_id)
         if known is not None:
             return known.learner, False
         # Bound but not stored (the first call failed in between): this call completes it.

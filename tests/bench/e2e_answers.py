@@ -50,7 +50,9 @@ def measure(stack: Stack, sizes: Sizes, capacity: float, learners: Learners) -> 
 def _line(rate: int, o: Outcome, drained: bool) -> str:
     v = o.visible_ms
     note = "" if drained else " (backlog from before not cleared)"
-    unfinished = f", {v['unfinished']:.0f} not graded within 30 s" if v["unfinished"] else ""
+    unfinished = ""
+    if v["unfinished"]:  # named, so that they can be looked up in the stack's logs and topics
+        unfinished = f", {v['unfinished']:.0f} not graded within 30 s ({', '.join(o.unseen[:3])})"
     return (
         f"[e2e] {rate}/s: {o.ok} answers ok, {sum(o.errors.values())} errors, "
         f"{o.visible_samples} samples: p50 {v['p50']:.0f} ms, p99 {v['p99']:.0f} ms, "

@@ -33,6 +33,7 @@ class Samples:
         self.pending: dict[Hashable, float] = {}
         self.latencies: list[float] = []
         self.unfinished = 0
+        self.missed: list[Hashable] = []  # the keys of unfinished samples, to look them up
 
     def expect(self, key: Hashable, scheduled: float) -> None:
         self.pending[key] = scheduled
@@ -56,6 +57,7 @@ class Samples:
     def give_up(self) -> None:
         now = time.perf_counter()
         self.unfinished += len(self.pending)
+        self.missed += list(self.pending)
         self.latencies += [now - scheduled for scheduled in self.pending.values()]
         self.pending.clear()
 

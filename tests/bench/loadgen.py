@@ -54,6 +54,7 @@ class Outcome:
     # for the polls: proof that requests were accepted, not refused (401/403) fast.
     statuses: dict[int, int] = field(default_factory=dict)
     poll_statuses: dict[int, int] = field(default_factory=dict)
+    unseen: list[str] = field(default_factory=list)  # polled paths whose effect never showed
 
 
 def run(plan: Plan) -> Outcome:
@@ -102,6 +103,7 @@ class _Generator:
         self.out.latency_ms = summarize_ms(self.latencies)
         self.out.visible_ms = self.visible.summary()
         self.out.visible_samples = len(self.visible.latencies)
+        self.out.unseen = [str(key) for key in self.visible.missed]
         return self.out
 
     async def _open_loop(self, session: Client) -> None:

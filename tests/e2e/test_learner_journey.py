@@ -8,8 +8,9 @@ from jwt.algorithms import OKPAlgorithm
 from prometheus_client.parser import text_string_to_metric_families
 
 from hocvuso.devstack import Stack
+from hocvuso.domain.grading import PENDING_KEPT
 from tests.e2e.client import Api, eventually
-from tests.e2e.learning import COURSE, take
+from tests.e2e.learning import COURSE, answer, register, take
 
 COMMUNE, UNIT = "21025", "so-khoa-hoc-cong-nghe"  # Phường Cẩm Thành; Sở KH&CN
 
@@ -154,3 +155,27 @@ def test_the_course_outline_never_carries_the_answer_key(apis: dict[str, Api]) -
     assert outline["topics"][0]["title"] == "Kiến thức số"
     assert outline["rules"]["exam_pass_correct"] == 21
     assert "answer" not in str(outline)
+
+
+def test_every_attempt_open_at_once_is_graded_however_many(apis: dict[str, Api]) -> None:
+    """A learner may hold many attempts open at once (three a day per topic under v1's
+    rules; any number in a simulation): each one answered is graded — grading remembers
+    only a few starts, and a submission carries what it is scored against."""
+    enrollment = apis["enrollment"]
+    learner_id = register(enrollment, COMMUNE)
+    opened = [
+        enrollment.post(f"/v1/learners/{learner_id}/attempts", {"topic": 2}).json()
+        for _ in range(PENDING_KEPT + 4)
+    ]
+    assert len({a["attempt_id"] for a in opened}) == len(opened)
+    for attempt in opened:  # the oldest first: the starts grading forgot first
+        path = f"/v1/attempts/{attempt['attempt_id']}/answers"
+        assert enrollment.post(path, {"answers": answer(attempt, 4)}).status_code == 202
+
+    def results() -> list[tuple[str, int]] | None:
+        views = [enrollment.get(f"/v1/attempts/{a['attempt_id']}").json() for a in opened]
+        if any(v["status"] not in ("graded", "rejected") for v in views):
+            return None
+        return [(v["status"], v["result"]["correct"] if v["result"] else -1) for v in views]
+
+    assert eventually(results) == [("graded", 4)] * len(opened)

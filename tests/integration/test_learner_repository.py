@@ -14,7 +14,7 @@ from pymongo import WriteConcern
 
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
-from hocvuso.adapters.repositories import Outgoing
+from hocvuso.adapters.repositories import Account, Outgoing
 from hocvuso.domain import events as ev
 from hocvuso.domain.enrollment import Attempt, Learner, Profile, Result
 from tests.fakes import MemoryLearners
@@ -322,5 +322,53 @@ def test_relayed_events_are_cleared_by_the_next_write_or_once_the_delay_has_pass
         await here.clear_relayed(everything=True)
         (still,) = await survivor.pending(10)
         assert [o.event.percent for o in still.events] == [3]
+
+    run(scenario())
+
+
+def test_concurrent_bindings_each_learn_the_one_that_stands(repo: Callable[[], Any]) -> None:
+    """Bindings made at the same moment may share one round trip: of two for one account
+    the first wins and both callers learn it; only the caller that bound gets its own
+    binding back (the service then knows no learner can be stored under it yet)."""
+
+    async def scenario(r: Any) -> None:
+        wanted = [Account(f"acc-{n}", f"l{n}") for n in range(10)]
+        rival = Account("acc-3", "other")
+        stood = await asyncio.gather(*(r.bind(b) for b in wanted), r.bind(rival))
+        assert all(s is b for s, b in zip(stood, wanted, strict=False)), "each bound its own"
+        assert stood[-1] == wanted[3] and stood[-1] is not rival, "the earlier binding stands"
+        assert await r.account("acc-3") == wanted[3]
+        assert await r.account("nobody") is None
+        again = await r.bind(Account("acc-5", "late"))
+        assert again == wanted[5]
+
+    run(scenario(repo()))
+
+
+def test_attempts_indexed_together_are_each_found(repo: Callable[[], Any]) -> None:
+    async def scenario(r: Any) -> None:
+        await asyncio.gather(*(r.index_attempt(f"a{n}", f"l{n % 3}") for n in range(12)))
+        await r.index_attempt("a4", "l1")  # a retried start: the entry stands
+        owners = await asyncio.gather(*(r.owner_of_attempt(f"a{n}") for n in range(12)))
+        assert owners == [f"l{n % 3}" for n in range(12)]
+
+    run(scenario(repo()))
+
+
+def test_a_document_written_before_sweep_keys_existed_is_still_relayed(
+    fresh_database: Callable[[], Any],
+) -> None:
+    """The sweep ranges over a `key` field that documents written by older code lack: a
+    new process sweeps those once before ranging, so none of their events is lost."""
+
+    async def scenario() -> None:
+        concern = WriteConcern(w="majority", j=True)
+        database = fresh_database()
+        await MongoLearners(database, concern).add(learner("old"), [progressed("old", 3)])
+        await database["learners"].update_one({"_id": "old"}, {"$unset": {"key": ""}})
+        await MongoLearners(database, concern).add(learner("new"), [progressed("new", 4)])
+        later = MongoLearners(database, concern)
+        found = {p.key: [o.ce_id for o in p.events] for p in await later.pending(10)}
+        assert found == {"old": ["ce-3"], "new": ["ce-4"]}
 
     run(scenario())

@@ -82,6 +82,8 @@ def test_an_attempt_opens_once_and_accepts_one_set_of_answers() -> None:
     answers = dict.fromkeys(started.question_ids, 1)
     learner, (submitted,) = core.submit_answers(learner, COURSE, "a1", answers, NOW)
     assert isinstance(submitted, ev.AttemptSubmitted) and submitted.answers == answers
+    # What grading scores it against travels with it: no start needs remembering.
+    assert (submitted.pool, submitted.question_ids) == ("1", list(started.question_ids))
     assert learner.attempts["a1"].status == "submitted"
     assert core.submit_answers(learner, COURSE, "a1", answers, NOW) == (learner, []), "a retry"
     with pytest.raises(RuleViolation) as refused:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -201,5 +202,23 @@ def test_only_the_latest_open_attempts_are_kept() -> None:
     state, _ = run(starts)
     assert state is not None
     assert list(state.started) == [f"open-{i}" for i in range(3, PENDING_KEPT + 3)]
+    # A submission written before submissions carried their questions needs its start.
     with pytest.raises(CannotGrade, match="unknown attempt"):
         run(attempt("open-0", "1", 0)[1:], state)
+
+
+def test_a_submission_that_carries_its_questions_is_graded_whatever_was_forgotten() -> None:
+    """More attempts open at once than grading remembers (a learner may open 3 a day per
+    topic, 18 in all, or any number in a simulation): every one is still graded."""
+    opened = PENDING_KEPT + 3
+    starts = [attempt(f"open-{i}", "1", 0)[0] for i in range(opened)]
+    state, _ = run([*lessons(1), *starts])
+    for i in range(opened):
+        started, submitted = attempt(f"open-{i}", "1", 4)
+        assert isinstance(started, ev.AttemptStarted)
+        assert isinstance(submitted, ev.AttemptSubmitted)
+        whole = replace(submitted, pool=started.pool, question_ids=started.question_ids)
+        state, out = run([whole], state)
+        graded = of_type(out, ev.AttemptGraded)
+        assert [(g.attempt_id, g.correct, g.passed) for g in graded] == [(f"open-{i}", 4, True)]
+    assert state is not None and len(state.progress.attempts) == opened

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+
+import msgspec
 
 from hocvuso.adapters.mappers import (
     decode_certification_state,
     decode_grading_state,
     encode_certification_state,
     encode_grading_state,
+    learner_from_doc,
+    learner_to_doc,
 )
 from hocvuso.domain import events as ev
 from hocvuso.domain.certification import CertificationState, decide
+from hocvuso.domain.enrollment import Attempt, Learner, Profile, Result
 from hocvuso.domain.grading import GradingState, grade
 from tests.unit.test_certification import REGISTERED, exam
 from tests.unit.test_grading import CATALOG, attempt, lessons, run
@@ -95,3 +101,62 @@ def test_every_certification_state_reads_back_equal() -> None:
         CertificationState(full_name="Nguyễn Thị Hoa", passed_exam=exam(), issued=True),
     ):
         assert decode_certification_state(encode_certification_state(state)) == state
+
+
+def _learner_with_attempts() -> Learner:
+    profile = Profile(
+        full_name="Trần Thị Ba", birth_year=1970, category="citizen", commune_code="1"
+    )
+    open_ = Attempt(attempt_id="o", pool="2", question_ids=("t2-q01", "t2-q03"), started_at=NOW)
+    answered = {"t1-q04": 2, "t1-q01": 0}  # in the learner's order, not the questions'
+    graded = replace(
+        open_,
+        attempt_id="g",
+        pool="1",
+        question_ids=("t1-q01", "t1-q04"),
+        status="graded",
+        answers=answered,
+        result=Result(correct=1, total=2, passed=False),
+    )
+    rejected = replace(open_, attempt_id="r", status="rejected", answers={}, reason="too late")
+    attempts = {a.attempt_id: a for a in (open_, graded, rejected)}
+    return Learner(
+        learner_id="l",
+        profile=profile,
+        course_version="v1",
+        registered_at=NOW,
+        lessons={"t1-l1": 80},
+        attempts=attempts,
+        completed_topics=frozenset({1}),
+        account="acct",
+    )
+
+
+def test_a_learner_reads_back_equal_with_attempts_stored_as_rows() -> None:
+    learner = _learner_with_attempts()
+    doc = learner_to_doc(learner)
+    assert learner_from_doc(doc) == learner
+    row = doc["attempts"]["g"]  # as the database keeps it: a row, no field names
+    assert [list(x) if isinstance(x, tuple) else x for x in row] == [
+        "1",
+        ["t1-q01", "t1-q04"],
+        NOW,
+        "graded",
+        [0, 2],
+        [1, 2, False],
+        None,
+    ]
+
+
+def test_a_learner_stored_with_attempts_as_objects_still_reads() -> None:
+    """Documents written before attempts were rows keep their meaning."""
+    learner = _learner_with_attempts()
+    doc = learner_to_doc(learner)
+    doc["attempts"] = {
+        k: msgspec.to_builtins(
+            {f: getattr(a, f) for f in a.__slots__ if f != "attempt_id"},  # type: ignore[attr-defined]
+            builtin_types=(datetime,),
+        )
+        for k, a in learner.attempts.items()
+    }
+    assert learner_from_doc(doc) == learner
