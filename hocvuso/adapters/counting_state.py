@@ -33,8 +33,8 @@ CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOU
 _PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
 _Row = tuple[str, int, str | None, str | None, str | None, int, int, str | None, int]
 # The layout of the file, in its name: a file of an older layout is left alone and the
-# partition is rebuilt from the topics.
-LAYOUT = 2
+# partition is rebuilt from the topics. 3: certificates counted by category too.
+LAYOUT = 3
 
 
 def partition_file(directory: Path, partition: int) -> Path:

@@ -52,6 +52,7 @@ COUNT_FIELDS = (
     "topics_completed",
     "completed_all_topics",
     "certificates",
+    *(f"certificates_{c}" for c in CATEGORIES),  # trained, by who they are (the rates' parts)
     "learners_unconfirmed",  # in a unit's scopes: staff who named it, not confirmed yet
 )
 
@@ -63,7 +64,10 @@ def empty_counts() -> Counts:
 # What one new fact adds to a registered learner's scopes (see `_contribution`).
 _ONE_TOPIC = (("topics_completed", 1),)
 _ONE_TOPIC_AND_ALL = (("topics_completed", 1), ("completed_all_topics", 1))
-_ONE_CERTIFICATE = (("certificates", 1),)
+_CERTIFICATE = (("certificates", 1),)  # a category stats does not know: counted in all only
+_ONE_CERTIFICATE = {
+    category: (("certificates", 1), (f"certificates_{category}", 1)) for category in CATEGORIES
+}
 
 
 class CounterBook:
@@ -127,7 +131,7 @@ class CounterBook:
             return
         self._set(learner_id, f._replace(certified=True))
         if f.registered:
-            self._add(self._scopes_of(f), _ONE_CERTIFICATE)
+            self._add(self._scopes_of(f), _ONE_CERTIFICATE.get(f.category or "", _CERTIFICATE))
 
     def remember(self, learner_id: str, facts: LearnerFacts) -> None:
         """Take back facts kept elsewhere; they are already in the scope counters."""
@@ -140,7 +144,9 @@ class CounterBook:
                 self.learners.pop(learner_id, None)
 
     def restore_scopes(self, scopes: Mapping[str, Counts]) -> None:
-        self.scopes = {scope: dict(counts) for scope, counts in scopes.items()}
+        # Counters saved before a field existed read as 0 for it (and are recounted when
+        # the stored form changes layout: see the checkpoint's version).
+        self.scopes = {scope: empty_counts() | dict(counts) for scope, counts in scopes.items()}
 
     def counts(self, scope: str) -> Counts:
         return dict(self.scopes.get(scope) or empty_counts())
@@ -198,6 +204,8 @@ class CounterBook:
                 counts["completed_all_topics"] = 1
         if facts.certified:
             counts["certificates"] = 1
+            if facts.category in CATEGORIES:
+                counts[f"certificates_{facts.category}"] = 1
         return counts
 
     def _scopes_of(self, facts: LearnerFacts) -> tuple[str, ...]:

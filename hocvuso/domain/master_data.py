@@ -71,6 +71,27 @@ class MasterBook:
     def lineage(self, unit_code: str | None) -> tuple[str, ...]:
         return access.lineage(unit_code, self.unit_parents)
 
+    def headcount(self, code: str) -> tuple[int, tuple[str, ...]]:
+        """The staff of a unit and of every unit below it, and, in tree order, the units
+        among them whose headcount nobody has entered (counted as none: a rate over such
+        a sum would look better than it is, so whoever shows one says it is missing)."""
+        below: dict[str | None, list[str]] = {}
+        for unit, parent in self.unit_parents.items():
+            below.setdefault(parent, []).append(unit)
+        total, missing, todo, seen = 0, list[str](), [code], set[str]()
+        while todo:
+            unit = todo.pop()
+            if unit in seen or unit not in self.units:
+                continue
+            seen.add(unit)
+            own = self.units[unit].headcount
+            if own is None:
+                missing.append(unit)
+            else:
+                total += own
+            todo.extend(reversed(below.get(unit, [])))
+        return total, tuple(missing)
+
     def unit_subject(self, code: str) -> access.Subject:
         unit = self.units.get(code)
         commune = unit.commune_code if unit is not None and unit.commune_code else ""

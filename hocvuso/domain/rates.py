@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from hocvuso.domain.counters import Counts
+from hocvuso.domain.events import CommuneRecorded
+
 
 def percent(part: int, whole: int | None) -> float | None:
     """`part` of `whole` in percent, one decimal, half away from zero.
@@ -13,3 +18,54 @@ def percent(part: int, whole: int | None) -> float | None:
         return None
     tenths = (200 * 10 * part + whole) // (2 * whole)  # integer rounding, no float drift
     return tenths / 10
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A part of a whole, with the percent — or, when there is none, the reason why."""
+
+    part: int
+    whole: int | None
+    percent: float | None
+    reason: str | None = None
+
+
+def rate(part: int, whole: int | None, unknown: str, empty: str) -> Rate:
+    """`unknown`: why there is no rate when the whole was never entered; `empty`: when it
+    is zero."""
+    if whole is None:
+        return Rate(part, None, None, unknown)
+    share = percent(part, whole)
+    return Rate(part, whole, share, None if share is not None else empty)
+
+
+# The rates of letter 000-004, each named for what its part is: who was trained (certified
+# on the portal) or took part (registered), out of whom.
+def certified(counts: Counts) -> Rate:
+    """Learners certified out of learners registered: every scope."""
+    return rate(counts["certificates"], counts["learners"], "", "nobody has registered yet")
+
+
+def staff_trained(counts: Counts, headcount: int, missing: tuple[str, ...]) -> Rate:
+    """A unit's staff (cbccvc) certified out of its headcount with its sub-units'
+    (letter 000; Phụ lục 2 of letter 002). Unknown while any of those units has no
+    headcount entered."""
+    part = counts["certificates_cbccvc"]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+        return Rate(part, None, None, f"headcount not entered for {len(missing)} unit(s): {shown}")
+    return rate(part, headcount, "", "headcount entered as 0")
+
+
+def commune_rates(counts: Counts, commune: CommuneRecorded) -> dict[str, Rate]:
+    """A commune's participation (learners out of its population: a criterion of letter
+    004) and students trained (hssv certified out of its students: Phụ lục 3)."""
+    missing = "{} not entered for commune " + commune.official_code
+    return {
+        "participation": rate(
+            counts["learners"], commune.population, missing.format("population"), "population 0"
+        ),
+        "students_trained": rate(
+            counts["certificates_hssv"], commune.students, missing.format("students"), "students 0"
+        ),
+    }

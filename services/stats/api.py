@@ -10,12 +10,41 @@ from fastapi.responses import JSONResponse
 from hocvuso.adapters.http_access import PUBLIC
 from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
-from hocvuso.domain.rates import percent
+from hocvuso.domain.master_data import MasterBook
+from hocvuso.domain.rates import Rate, certified, commune_rates, percent, staff_trained
 
 router = APIRouter()
 
 
-def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+RATES_DOC = (
+    "Definitions: *participated* (tham gia) = registered; *trained* (được bồi dưỡng, tập "
+    "huấn) = certified on the portal. `rates` holds each rate as `part` of `whole` with "
+    "its `percent` (one decimal), or `percent: null` and the `reason` when the whole is "
+    "unknown or zero: `certified` (learners certified / learners, every scope); "
+    "`staff_trained` (units: cbccvc certified / the headcount of the unit and its "
+    "sub-units); `participation` (communes: learners / population) and `students_trained` "
+    "(communes: hssv certified / students)."
+)
+
+
+def _rates(rates: dict[str, Rate]) -> dict[str, dict[str, Any]]:
+    return {
+        name: {
+            "percent": r.percent,
+            "part": r.part,
+            "whole": r.whole,
+            **({"reason": r.reason} if r.reason else {}),
+        }
+        for name, r in rates.items()
+    }
+
+
+def present(
+    scope: str,
+    counts: Counts,
+    extra: dict[str, Any] | None = None,
+    rates: dict[str, Rate] | None = None,
+) -> dict[str, Any]:
     return {
         "scope": scope,
         **(extra or {}),
@@ -24,10 +53,12 @@ def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> 
         "topics_completed": counts["topics_completed"],
         "completed_all_topics": counts["completed_all_topics"],
         "certificates": counts["certificates"],
+        "certificates_by_category": {c: counts[f"certificates_{c}"] for c in CATEGORIES},
         "certified_percent": percent(counts["certificates"], counts["learners"]),
         # Staff who named a unit (this one, or one below it) and wait for its manager's
         # confirmation; they are counted in their commune, not yet in the unit's figures.
         "learners_unconfirmed": counts["learners_unconfirmed"],
+        "rates": _rates({"certified": certified(counts), **(rates or {})}),
     }
 
 
@@ -35,6 +66,7 @@ def present(scope: str, counts: Counts, extra: dict[str, Any] | None = None) -> 
     "/v1/stats/province",
     dependencies=[PUBLIC],
     summary="Live totals for the whole province",
+    description=RATES_DOC,
 )
 async def province(request: Request) -> dict[str, Any]:
     counts = await request.app.state.store.totals(PROVINCE_SCOPE)
@@ -47,14 +79,21 @@ async def province(request: Request) -> dict[str, Any]:
     response_model=None,  # a problem or the counts: no model, as before annotations
     responses=ERROR_RESPONSES,
     summary="Live totals of a commune",
+    description=RATES_DOC,
 )
 async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     known = request.app.state.master.communes.get(code)
     if known is None:
         return problem(404, "not_found", f"no commune with official code {code!r}")
     counts = await request.app.state.store.totals(commune_scope(code))
-    extra = {"code": code, "name": known.name, "population": known.population}
-    return present(commune_scope(code), counts, extra)
+    extra = {
+        "code": code,
+        "name": known.name,
+        "population": known.population,
+        "adult_population": known.adult_population,
+        "students": known.students,
+    }
+    return present(commune_scope(code), counts, extra, commune_rates(counts, known))
 
 
 @router.get(
@@ -63,10 +102,19 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     response_model=None,
     responses=ERROR_RESPONSES,
     summary="Live totals of a unit and its sub-units",
+    description=RATES_DOC,
 )
 async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     known = request.app.state.master.units.get(code)
     if known is None:
         return problem(404, "not_found", f"no unit with code {code!r}")
     counts = await request.app.state.store.totals(unit_scope(code))
-    return present(unit_scope(code), counts, {"code": code, "name": known.name})
+    master: MasterBook = request.app.state.master
+    headcount, missing = master.headcount(code)
+    extra = {
+        "code": code,
+        "name": known.name,
+        "headcount": None if missing else headcount,  # its own and its sub-units' staff
+    }
+    rates = {"staff_trained": staff_trained(counts, headcount, missing)}
+    return present(unit_scope(code), counts, extra, rates)

@@ -17,25 +17,26 @@ import json
 import os
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from pymongo import AsyncMongoClient, WriteConcern, monitoring
+from pymongo import AsyncMongoClient, WriteConcern
 
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.adapters.outbox import OutboxRelay
-from hocvuso.course_files import packaged_catalog
+from hocvuso.course_files import configured_catalog
 from hocvuso.dev_identity import DevIdentity
 from hocvuso.devstack import SIMULATION_ENV, Stack, free_port, running_stack
 from hocvuso.domain.access import Principal
 from hocvuso.domain.enrollment import MasterData, Profile
+from hocvuso.settings import CourseSettings
 from services.enrollment.service import Enrollment, Request
 from tests.bench import loadgen
 from tests.bench.loadgen import Plan
+from tests.mongo_commands import CommandCounter
 
 Work = list[tuple[str, dict[str, Any], str]]  # (path, JSON body, token) per request, in order
 BODY = {"full_name": "Bench", "birth_year": 1990, "category": "citizen", "commune_code": "21025"}
@@ -111,18 +112,6 @@ def run_rate(stack: Stack, kind: str, rate: float, seconds: float, learners: lis
     print(json.dumps({"kind": kind, "rate": rate, **result}), flush=True)
 
 
-class _Count(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.commands: Counter[str] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.commands[event.command_name] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
-
-
 class _NoBroker:
     async def publish(self, events: Any, ce_ids: Any = ()) -> None: ...
 
@@ -130,14 +119,16 @@ class _NoBroker:
 async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float]:
     """MongoDB commands per request, service and relay in process, the requests of each
     round sent concurrently: independent of the machine's load."""
-    count = _Count()
+    count = CommandCounter()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        f"mongodb://127.0.0.1:{port}", event_listeners=[count]
+        f"mongodb://127.0.0.1:{port}", event_listeners=[count], tz_aware=True
     )
     repo = MongoLearners(client["round_trips"], WriteConcern(w="majority", j=True))
     relay = OutboxRelay(repo, _NoBroker(), "bench")  # type: ignore[arg-type]
     master = MasterData(communes={"21025"}, units=set())
-    service = Enrollment(repo, packaged_catalog(), master)
+    # Several attempts per learner and pool at once: the simulation's course, no limits.
+    catalog = configured_catalog(CourseSettings(unlimited_attempts=True))
+    service = Enrollment(repo, catalog, master)
     callers = [Principal(f"bench-{i}", "learner") for i in range(learners)]
     profile = Profile(full_name="Bá", birth_year=1990, category="citizen", commune_code="21025")
     ids = [(await service.register(c, profile, Request()))[0].learner_id for c in callers]
@@ -150,7 +141,7 @@ async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float
     await relay.relay_once()
     figures = {}
     for kind in ("lesson", "answer"):
-        count.commands.clear()
+        count.seen.clear()
         for n in range(rounds):
             # Each round's requests arrive together, as under load: they share round trips.
             sent: list[Awaitable[object]]
@@ -168,8 +159,8 @@ async def _round_trips(port: int, learners: int, rounds: int) -> dict[str, float
             await asyncio.gather(*sent)
             while await relay.relay_once():
                 pass
-        figures[kind] = round(sum(count.commands.values()) / (rounds * learners), 2)
-        figures[f"{kind}_commands"] = dict(count.commands)  # type: ignore[assignment]
+        figures[kind] = round(sum(count.seen.values()) / (rounds * learners), 2)
+        figures[f"{kind}_commands"] = dict(count.seen)  # type: ignore[assignment]
     await client.close()
     return figures
 

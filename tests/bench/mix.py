@@ -80,6 +80,7 @@ def _counts(category: str, done: int, certified: bool) -> dict[str, int]:
         "topics_completed": done,
         "completed_all_topics": int(done == 5),
         "certificates": int(certified),
+        f"certificates_{category}": int(certified),
     }
 
 
@@ -110,6 +111,7 @@ def api_view(counts: Counter[str]) -> dict[str, object]:
         "topics_completed": counts["topics_completed"],
         "completed_all_topics": counts["completed_all_topics"],
         "certificates": counts["certificates"],
+        "certificates_by_category": {c: counts[f"certificates_{c}"] for c in CATEGORIES},
     }
 
 

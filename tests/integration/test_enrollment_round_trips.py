@@ -6,11 +6,10 @@ few commands, not one or two per request."""
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import AsyncMongoClient, WriteConcern, monitoring
+from pymongo import AsyncMongoClient, WriteConcern
 
 from hocvuso.adapters.mongo_learners import MongoLearners
 from hocvuso.devstack import Stack
@@ -18,6 +17,7 @@ from hocvuso.domain import enrollment as core
 from hocvuso.domain.access import Principal
 from hocvuso.domain.course import Catalog
 from services.enrollment.service import Enrollment, Request
+from tests.mongo_commands import CommandCounter
 from tests.unit.course_fixture import tiny_course
 
 NOW = datetime(2025, 11, 3, 8, 45, tzinfo=UTC)
@@ -27,23 +27,11 @@ PROFILE = core.Profile(
 CROWD = 60
 
 
-class _Commands(monitoring.CommandListener):
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.seen[event.command_name] += 1
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
-
-
 def test_a_crowd_of_registrations_and_starts_shares_round_trips(servers: Stack) -> None:
     async def scenario() -> None:
-        commands = _Commands()
+        commands = CommandCounter()
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-            f"mongodb://127.0.0.1:{servers.mongo_port}", event_listeners=[commands]
+            f"mongodb://127.0.0.1:{servers.mongo_port}", event_listeners=[commands], tz_aware=True
         )
         repo = MongoLearners(client["round_trips_test"], WriteConcern(w="majority", j=True))
         enrollment = Enrollment(

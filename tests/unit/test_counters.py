@@ -232,3 +232,23 @@ def test_staff_who_name_a_unit_count_apart_until_it_confirms_them() -> None:
     book.place("l1", 1, "21025", "truong-a", unit_confirmed=True)
     counts = book.counts(unit_scope("so-gd"))
     assert (counts["learners"], counts["certificates"], counts["learners_unconfirmed"]) == (1, 1, 0)
+
+
+def test_certificates_count_by_category_whatever_came_first() -> None:
+    """Who was trained, by who they are: the part of every rate of the letters. A
+    certificate heard before its registration lands in the right category once it shows."""
+    book = CounterBook(PARENTS)
+    book.certify("staff")
+    book.register("staff", "cbccvc", "21025", "truong-a")
+    book.register("pupil", "hssv", "21025", None)
+    book.certify("pupil")
+    book.certify("pupil")  # a redelivery
+    book.register("citizen", "citizen", "21028", None)
+    school = book.counts(unit_scope("so-gd"))
+    assert (school["certificates"], school["certificates_cbccvc"]) == (1, 1)
+    commune = book.counts(commune_scope("21025"))
+    assert (commune["certificates_cbccvc"], commune["certificates_hssv"]) == (1, 1)
+    assert commune["certificates_citizen"] == 0
+    book.place("staff", 1, "21028", None, True)  # moved: the certificate goes along
+    assert book.counts(commune_scope("21028"))["certificates_cbccvc"] == 1
+    assert book.counts(unit_scope("so-gd"))["certificates_cbccvc"] == 0

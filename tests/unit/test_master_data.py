@@ -112,3 +112,19 @@ def test_master_data_and_learning_events_do_not_pass_for_each_other() -> None:
     rekeyed = inbound._replace(key=b"commune:21028")
     with pytest.raises(PoisonRecord, match="key"):
         decode_master_data(rekeyed)
+
+
+def test_a_units_headcount_adds_its_sub_units_and_names_those_nobody_entered() -> None:
+    tree = core.book_of(
+        [
+            unit("so-y-te", headcount=52),
+            unit("bv-tinh", "so-y-te", headcount=700),
+            unit("khoa-noi", "bv-tinh", headcount=None),
+            unit("ttyt-1", "so-y-te", headcount=31),
+            unit("so-tai-chinh", headcount=40),
+        ]
+    )
+    assert tree.headcount("so-y-te") == (783, ("khoa-noi",))
+    assert tree.headcount("ttyt-1") == (31, ())
+    assert tree.headcount("so-tai-chinh") == (40, ())
+    assert tree.headcount("nowhere") == (0, ())
