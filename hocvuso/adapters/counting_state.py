@@ -25,16 +25,16 @@ from hocvuso.domain.counters import Counts, LearnerFacts
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS learners (
     id TEXT PRIMARY KEY, registered INTEGER, category TEXT, commune TEXT, unit TEXT,
-    topics INTEGER, certified INTEGER, claimed TEXT, placement INTEGER
+    topics INTEGER, certified INTEGER, claimed TEXT, placement INTEGER, village TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, counts TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOUT ROWID;
 """
 _PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
-_Row = tuple[str, int, str | None, str | None, str | None, int, int, str | None, int]
+_Row = tuple[str, int, str | None, str | None, str | None, int, int, str | None, int, str | None]
 # The layout of the file, in its name: a file of an older layout is left alone and the
-# partition is rebuilt from the topics. 3: certificates counted by category too.
-LAYOUT = 3
+# partition is rebuilt from the topics. 3: certificates counted by category too; 4: villages.
+LAYOUT = 4
 
 
 def partition_file(directory: Path, partition: int) -> Path:
@@ -53,16 +53,25 @@ def _row(learner_id: str, facts: LearnerFacts) -> _Row:
         int(facts.certified),
         facts.claimed,
         facts.placement,
+        facts.village,
     )
 
 
 def _facts(
-    row: tuple[int, str | None, str | None, str | None, int, int, str | None, int],
+    row: tuple[int, str | None, str | None, str | None, int, int, str | None, int, str | None],
 ) -> LearnerFacts:
-    registered, category, commune, unit, topics, certified, claimed, placement = row
+    registered, category, commune, unit, topics, certified, claimed, placement, village = row
     numbers = frozenset(t for t in range(topics.bit_length()) if topics >> t & 1)
     return LearnerFacts(
-        bool(registered), category, commune, unit, numbers, bool(certified), claimed, placement
+        bool(registered),
+        category,
+        commune,
+        unit,
+        numbers,
+        bool(certified),
+        claimed,
+        placement,
+        village,
     )
 
 
@@ -88,7 +97,7 @@ class PartitionState:
             chunk = ids[start : start + _PER_QUERY]
             rows = self._db.execute(
                 "SELECT id, registered, category, commune, unit, topics, certified, claimed, "
-                "placement "
+                "placement, village "
                 f"FROM learners WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
@@ -118,7 +127,7 @@ class PartitionState:
         db.execute("BEGIN")
         try:
             db.executemany(
-                "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_row(lid, facts) for lid, facts in learners.items()],
             )
             db.executemany(

@@ -1,4 +1,5 @@
-"""Live counters for the province, each commune and each unit with its parents.
+"""Live counters for the province, each commune and its villages, and each unit with its
+parents.
 
 Counting is done through per-learner facts, not by adding one per event: a learner's
 contribution to every scope is recomputed from what is known about them, and only the
@@ -28,6 +29,10 @@ def unit_scope(code: str) -> str:
     return f"unit:{code}"
 
 
+def village_scope(commune: str, code: str) -> str:
+    return f"village:{commune}/{code}"
+
+
 class LearnerFacts(NamedTuple):
     """What counting needs to know of one learner: a few dozen bytes, immutable so that an
     update is a comparison of the old and the new value (a tuple: every event of the
@@ -41,6 +46,7 @@ class LearnerFacts(NamedTuple):
     certified: bool = False
     claimed: str | None = None  # the unit they named, not confirmed yet: counted apart
     placement: int = 0  # the latest placement taken (registration: 0)
+    village: str | None = None  # of `commune`
 
 
 NO_FACTS = LearnerFacts()
@@ -80,7 +86,7 @@ class CounterBook:
         self.scopes: dict[str, Counts] = {}
         self.dirty_learners: set[str] = set()
         self.dirty_scopes: set[str] = set()
-        self._places: dict[tuple[str | None, str | None], tuple[str, ...]] = {}
+        self._places: dict[tuple[str | None, str | None, str | None], tuple[str, ...]] = {}
 
     def register(
         self,
@@ -89,13 +95,16 @@ class CounterBook:
         commune: str,
         unit: str | None,
         unit_confirmed: bool = True,
+        village: str | None = None,
     ) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
         if f.placement > 0:  # moved already (this is a late or repeated registration)
             self._update(learner_id, f, f._replace(registered=True, category=category))
             return
         counted, claimed = (unit, None) if unit_confirmed else (None, unit)
-        new = f._replace(registered=True, category=category, commune=commune, unit=counted)
+        new = f._replace(
+            registered=True, category=category, commune=commune, village=village, unit=counted
+        )
         self._update(learner_id, f, new._replace(claimed=claimed))
 
     def place(
@@ -105,6 +114,7 @@ class CounterBook:
         commune: str,
         unit: str | None,
         unit_confirmed: bool,
+        village: str | None = None,
     ) -> None:
         """The learner moved, or was confirmed: their counts leave the old scopes for the
         new ones. An older placement than the one taken changes nothing."""
@@ -112,7 +122,9 @@ class CounterBook:
         if placement <= f.placement:
             return
         counted, claimed = (unit, None) if unit_confirmed else (None, unit)
-        new = f._replace(commune=commune, unit=counted, claimed=claimed, placement=placement)
+        new = f._replace(
+            commune=commune, village=village, unit=counted, claimed=claimed, placement=placement
+        )
         self._update(learner_id, f, new)
 
     def complete_topic(self, learner_id: str, topic: int) -> None:
@@ -213,7 +225,7 @@ class CounterBook:
         who has not moved is told by identity."""
         if not facts.registered:
             return ()
-        place = (facts.commune, facts.unit)
+        place = (facts.commune, facts.village, facts.unit)
         scopes = self._places.get(place)
         if scopes is None:
             scopes = self._places[place] = self._resolve(*place)
@@ -223,12 +235,16 @@ class CounterBook:
         """The unit a learner named but that has not confirmed them, and the units above."""
         if not facts.registered or facts.claimed is None:
             return ()
-        return self._resolve(None, facts.claimed)[1:]  # no province: unit scopes only
+        return self._resolve(None, None, facts.claimed)[1:]  # no province: unit scopes only
 
-    def _resolve(self, commune: str | None, unit: str | None) -> tuple[str, ...]:
+    def _resolve(
+        self, commune: str | None, village: str | None, unit: str | None
+    ) -> tuple[str, ...]:
         scopes = [PROVINCE_SCOPE]
         if commune:
             scopes.append(commune_scope(commune))
+            if village:
+                scopes.append(village_scope(commune, village))
         seen = set()
         while unit and unit not in seen:  # guards against a cycle in bad master data
             seen.add(unit)

@@ -9,7 +9,14 @@ from fastapi.responses import JSONResponse
 
 from hocvuso.adapters.http_access import PUBLIC
 from hocvuso.adapters.problems import ERROR_RESPONSES, problem
-from hocvuso.domain.counters import CATEGORIES, PROVINCE_SCOPE, Counts, commune_scope, unit_scope
+from hocvuso.domain.counters import (
+    CATEGORIES,
+    PROVINCE_SCOPE,
+    Counts,
+    commune_scope,
+    unit_scope,
+    village_scope,
+)
 from hocvuso.domain.master_data import MasterBook
 from hocvuso.domain.rates import Rate, certified, commune_rates, percent, staff_trained
 
@@ -94,6 +101,24 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         "students": known.students,
     }
     return present(commune_scope(code), counts, extra, commune_rates(counts, known))
+
+
+@router.get(
+    "/v1/stats/communes/{code}/villages/{village}",
+    dependencies=[PUBLIC],
+    response_model=None,
+    responses=ERROR_RESPONSES,
+    summary="Live totals of a village (thôn, tổ dân phố) of a commune",
+    description=RATES_DOC,
+)
+async def village(code: str, village: str, request: Request) -> JSONResponse | dict[str, Any]:
+    known = request.app.state.master.villages.get(code, {}).get(village)
+    if known is None:
+        return problem(404, "not_found", f"no village {village!r} in commune {code!r}")
+    scope = village_scope(code, village)
+    counts = await request.app.state.store.totals(scope)
+    extra = {"commune_code": code, "code": village, "name": known.name}
+    return present(scope, counts, extra)
 
 
 @router.get(

@@ -170,7 +170,12 @@ def _count(book: CounterBook, event: ev.Event) -> None:
     if isinstance(event, ev.LearnerRegistered):
         confirmed = event.unit_confirmed is not False  # None: before confirmation existed
         book.register(
-            event.learner_id, event.category, event.commune_code, event.unit_code, confirmed
+            event.learner_id,
+            event.category,
+            event.commune_code,
+            event.unit_code,
+            confirmed,
+            event.village,
         )
     elif isinstance(event, ev.LearnerPlaced):
         book.place(
@@ -179,6 +184,7 @@ def _count(book: CounterBook, event: ev.Event) -> None:
             event.commune_code,
             event.unit_code,
             event.unit_confirmed,
+            event.village,
         )
     elif isinstance(event, ev.TopicCompleted):
         book.complete_topic(event.learner_id, event.topic_number)

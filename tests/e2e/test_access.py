@@ -268,6 +268,14 @@ ROWS: list[Row] = [
     (
         "stats",
         "GET",
+        "/v1/stats/communes/{code}/villages/{village}",
+        lambda w: (f"/v1/stats/communes/{COMMUNE}/villages/thon-1", None),
+        PUBLIC,
+        200,
+    ),
+    (
+        "stats",
+        "GET",
         "/v1/stats/units/{code}",
         lambda w: (f"/v1/stats/units/{UNIT}", None),
         PUBLIC,

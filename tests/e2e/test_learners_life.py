@@ -186,3 +186,20 @@ def test_a_unit_manager_registers_staff_in_bulk_and_each_acts_with_their_own_tok
         url, content=staff_csv(good), headers={**headers, "authorization": f"Bearer {elsewhere}"}
     )
     assert refused.status_code == 403, "not their unit: refused before any row"
+
+
+def test_a_learner_counts_in_their_village_and_a_move_of_village_takes_them_along(
+    stack: Stack,
+) -> None:
+    enrollment, stats = Api(stack.url("enrollment"), stack.identity), Api(stack.url("stats"))
+    village = f"/v1/stats/communes/{OLD_COMMUNE}/villages"
+    first, second = (stats.get(f"{village}/{v}").json()["learners"] for v in ("thon-1", "thon-2"))
+    learner = register(enrollment, OLD_COMMUNE, village="thon-1")
+    eventually(lambda: stats.get(f"{village}/thon-1").json()["learners"] == first + 1)
+    moved = enrollment.patch(f"/v1/learners/{learner}", {"village": "thon-2"})
+    assert moved.status_code == 200, moved.text
+    eventually(lambda: stats.get(f"{village}/thon-2").json()["learners"] == second + 1)
+    assert stats.get(f"{village}/thon-1").json()["learners"] == first
+    shown = stats.get(f"{village}/thon-2").json()
+    assert (shown["scope"], shown["commune_code"]) == (f"village:{OLD_COMMUNE}/thon-2", OLD_COMMUNE)
+    assert stats.get(f"{village}/no-such-village").status_code == 404

@@ -10,6 +10,7 @@ from hocvuso.domain.counters import (
     CounterBook,
     commune_scope,
     unit_scope,
+    village_scope,
 )
 
 PARENTS = {"so-gd": None, "truong-a": "so-gd", "ubnd-21025": None}
@@ -24,6 +25,7 @@ def event_stream():
         st.sampled_from(["21025", "21028"]),
         st.sampled_from([None, "truong-a", "ubnd-21025"]),
         st.booleans(),  # unit confirmed
+        st.sampled_from([None, "thon-1", "thon-2"]),
     )
     topic = st.tuples(st.just("topic"), learner, st.integers(1, 5))
     cert = st.tuples(st.just("cert"), learner)
@@ -34,6 +36,7 @@ def event_stream():
         st.sampled_from(["21025", "21028"]),
         st.sampled_from([None, "truong-a", "so-gd"]),
         st.booleans(),
+        st.sampled_from([None, "thon-1", "thon-2"]),
     )
     return st.lists(st.one_of(register, topic, cert, place), max_size=30)
 
@@ -46,9 +49,9 @@ def replay(events, book: CounterBook | None = None) -> CounterBook:
             if e[1] in registered:
                 continue  # a learner registers once; re-registration is not a fact we emit
             registered.add(e[1])
-            book.register(e[1], e[2], e[3], e[4], e[5])
+            book.register(e[1], e[2], e[3], e[4], e[5], e[6])
         elif e[0] == "place":
-            book.place(e[1], e[2], e[3], e[4], e[5])
+            book.place(e[1], e[2], e[3], e[4], e[5], e[6])
         elif e[0] == "topic":
             book.complete_topic(e[1], e[2])
         else:
@@ -63,7 +66,8 @@ def recount(book: CounterBook, scope: str) -> dict[str, int]:
         if facts.registered:  # straight to where the learner is now
             unit = facts.unit or facts.claimed
             confirmed = facts.claimed is None
-            fresh.register(lid, facts.category or "", facts.commune or "", unit, confirmed)
+            commune, village = facts.commune or "", facts.village
+            fresh.register(lid, facts.category or "", commune, unit, confirmed, village)
         for topic in facts.topics:
             fresh.complete_topic(lid, topic)
         if facts.certified:
@@ -127,6 +131,8 @@ def test_live_counters_equal_a_recount_and_survive_duplicates(events) -> None:
     for scope in (
         PROVINCE_SCOPE,
         commune_scope("21025"),
+        village_scope("21025", "thon-1"),
+        village_scope("21028", "thon-2"),
         unit_scope("so-gd"),
         unit_scope("truong-a"),
         unit_scope("ubnd-21025"),
@@ -252,3 +258,21 @@ def test_certificates_count_by_category_whatever_came_first() -> None:
     book.place("staff", 1, "21028", None, True)  # moved: the certificate goes along
     assert book.counts(commune_scope("21028"))["certificates_cbccvc"] == 1
     assert book.counts(unit_scope("so-gd"))["certificates_cbccvc"] == 0
+
+
+def test_a_learner_counts_in_their_village_and_a_move_takes_them_to_the_new_one() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None, True, "thon-1")
+    book.register("l2", "citizen", "21025", None, True, None)  # no village named
+    book.complete_topic("l1", 1)
+    book.certify("l1")
+    thon_1 = book.counts(village_scope("21025", "thon-1"))
+    assert (thon_1["learners"], thon_1["topics_completed"], thon_1["certificates"]) == (1, 1, 1)
+    assert book.counts(commune_scope("21025"))["learners"] == 2
+    book.place("l1", 1, "21025", None, True, "thon-2")
+    assert book.counts(village_scope("21025", "thon-1"))["learners"] == 0
+    thon_2 = book.counts(village_scope("21025", "thon-2"))
+    assert (thon_2["learners"], thon_2["topics_completed"], thon_2["certificates"]) == (1, 1, 1)
+    book.place("l1", 2, "21028", None, True, None)  # another commune, no village
+    assert book.counts(village_scope("21025", "thon-2"))["learners"] == 0
+    assert book.counts(commune_scope("21028"))["certificates"] == 1
