@@ -25,9 +25,19 @@ class MemoryLearners:
     async def recent(self, learner_id: str) -> Stored | None:
         return await self.get(learner_id)
 
-    async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
-        if learner.learner_id in self.docs:
+    async def add(
+        self,
+        learner: Learner,
+        events: Sequence[Outgoing],
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> bool:
+        if learner.learner_id in self.docs or learner.account in self.accounts:
             return False
+        if learner.account is not None:
+            self.accounts[learner.account] = Account(
+                learner.account, learner.learner_id, key, digest
+            )
         outbox = list(enumerate(events, start=1))
         self.docs[learner.learner_id] = (1, learner, outbox, len(outbox))
         return True
@@ -45,8 +55,8 @@ class MemoryLearners:
     async def account(self, account: str) -> Account | None:
         return self.accounts.get(account)
 
-    async def bind(self, binding: Account) -> Account:
-        return self.accounts.setdefault(binding.account, binding)
+    async def create_indexes(self) -> None:
+        """Nothing to create: `add` keeps one learner per account itself."""
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         self.owners[attempt_id] = learner_id

@@ -1,7 +1,8 @@
 """Enrollment's learners in MongoDB: one document per learner, its outbox inside it.
 
-Each account's one learner is bound in `accounts` (`_id` = the account), written before the
-learner: an insert refused as a duplicate tells a second registration from a first.
+Each account's one learner is bound by the learner document itself: its `account` field
+has a unique index, so registering is one insert, and an insert refused as a duplicate
+tells a second registration from a first (with the request that made the first).
 
 The documents this process last read or wrote are kept in memory (bounded), so a change
 usually costs one round trip, the conditional write: a copy made stale by another
@@ -34,7 +35,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pymongo
@@ -56,6 +57,7 @@ _OWNERS = 100_000  # attempt → learner ids kept
 _TOKENS = 4  # the last writes' tokens a document keeps: enough to find one's own
 _DUPLICATE_KEY = 11000
 _KEY = "key"  # the document's `_id` again, for the relay's sweep to range over
+_ACCOUNT = "account"  # the learner's account, unique: one learner per account
 Write = tuple[Stored, Learner, Sequence[Outgoing]]
 
 
@@ -90,7 +92,6 @@ class MongoLearners:
         concern = write_concern or WriteConcern()
         self.learners = db.get_collection("learners", write_concern=concern)
         self.attempt_owners = db.get_collection("attempt_owners", write_concern=concern)
-        self.accounts = db.get_collection("accounts", write_concern=concern)
         self._accounts: Recent[str, Account] = Recent(cached_learners)  # bindings never change
         self._recent: Recent[str, Stored] = Recent(cached_learners)
         self._owners: Recent[str, str] = Recent(_OWNERS)
@@ -109,12 +110,13 @@ class MongoLearners:
         self._add = Coalescer(self._add_many, timeout=timeout_seconds)
         self._save = Coalescer(self._save_many, timeout=timeout_seconds)
         self._find_accounts = Coalescer(self._accounts_many, timeout=timeout_seconds)
-        self._bind = Coalescer(self._bind_many, timeout=timeout_seconds)
         self._index = Coalescer(self._index_many, timeout=timeout_seconds)
         self._find_owners = Coalescer(self._owners_many, timeout=timeout_seconds)
 
     async def create_indexes(self) -> None:
         await self.learners.create_index("pending")
+        # Sparse: learners stored before accounts existed have none.
+        await self.learners.create_index(_ACCOUNT, unique=True, sparse=True)
 
     async def get(self, learner_id: str) -> Stored | None:
         return await self._get(learner_id)
@@ -122,11 +124,18 @@ class MongoLearners:
     async def recent(self, learner_id: str) -> Stored | None:
         return self._recent.get(learner_id) or await self.get(learner_id)
 
-    async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
+    async def add(
+        self,
+        learner: Learner,
+        events: Sequence[Outgoing],
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> bool:
         outbox = _entries(0, events)
         doc = {
             "_id": learner.learner_id,
             _KEY: learner.learner_id,
+            **_binding(learner, {"request_key": key, "request_digest": digest}),
             "_v": 1,
             "learner": learner_to_doc(learner),
             "outbox": outbox,
@@ -156,10 +165,19 @@ class MongoLearners:
         for (learner, doc), ok in zip(adds, added, strict=True):
             if ok:
                 self._keep(Stored(learner, 1, raw=doc))
+                if learner.account is not None:
+                    binding = Account(
+                        learner.account,
+                        learner.learner_id,
+                        doc["request_key"],
+                        doc["request_digest"],
+                    )
+                    self._accounts.put(learner.account, binding)
         return added
 
     async def _insert_new(self, collection: AsyncCollection[Doc], docs: list[Doc]) -> list[bool]:
-        """Insert every document whose `_id` is not taken; which ones were inserted."""
+        """Insert every document whose `_id` (or other unique key) is not taken; which ones
+        were inserted."""
         taken: set[int] = set()
         try:
             with pymongo.timeout(self._timeout):
@@ -230,6 +248,7 @@ class MongoLearners:
         # A whole-document replace costs nx-27017 less than an update with operators.
         return {
             _KEY: learner.learner_id,
+            **_binding(learner, raw),
             "_v": stored.version + 1,
             "_w": [*raw.get("_w", [])[1 - _TOKENS :], secrets.token_hex(8)],
             "learner": learner_to_doc(learner),
@@ -243,34 +262,16 @@ class MongoLearners:
 
     async def _accounts_many(self, accounts: Sequence[str]) -> list[Account | None]:
         with pymongo.timeout(self._timeout):
-            docs = self.accounts.find({"_id": {"$in": list(set(accounts))}})
+            docs = self.learners.find({_ACCOUNT: {"$in": list(set(accounts))}})
             found = {
-                d["_id"]: Account(d["_id"], d["learner_id"], d.get("key"), d.get("digest"))
+                d[_ACCOUNT]: Account(
+                    d[_ACCOUNT], d["_id"], d.get("request_key"), d.get("request_digest")
+                )
                 async for d in docs
             }
         for binding in found.values():
             self._accounts.put(binding.account, binding)
         return [found.get(account) for account in accounts]
-
-    async def bind(self, binding: Account) -> Account:
-        known = self._accounts.get(binding.account)
-        if known is not None:  # bindings never change: no write needed to learn it stands
-            return known
-        if await self._bind(binding):
-            self._accounts.put(binding.account, binding)
-            return binding
-        # Bound already, maybe a moment ago by another instance or another request.
-        stood = await self.account(binding.account)
-        if stood is None:  # bindings are never deleted
-            raise LookupError(f"account binding {binding.account!r} vanished")
-        return stood
-
-    async def _bind_many(self, bindings: Sequence[Account]) -> list[bool]:
-        docs = [
-            {"_id": b.account, "learner_id": b.learner_id, "key": b.key, "digest": b.digest}
-            for b in bindings
-        ]
-        return await self._insert_new(self.accounts, docs)
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         await self._index((attempt_id, learner_id))
@@ -410,3 +411,14 @@ class MongoLearners:
 
     async def count_pending(self) -> int:
         return int(await self.learners.count_documents({"pending": True}))
+
+
+def _binding(learner: Learner, request: Mapping[str, Any]) -> Doc:
+    """The fields that bind a learner to their account, kept by every write of them."""
+    if learner.account is None:
+        return {}
+    return {
+        _ACCOUNT: learner.account,
+        "request_key": request.get("request_key"),
+        "request_digest": request.get("request_digest"),
+    }

@@ -59,8 +59,16 @@ class LearnerRepository(Protocol):
         """The learner, possibly as this process last saw it: good enough to decide a
         change on, since `save` refuses a stale copy, but not to answer a read."""
 
-    async def add(self, learner: Learner, events: Sequence[Outgoing]) -> bool:
-        """Store a new learner; False when the id is taken (nothing is written)."""
+    async def add(
+        self,
+        learner: Learner,
+        events: Sequence[Outgoing],
+        key: str | None = None,
+        digest: str | None = None,
+    ) -> bool:
+        """Store a new learner, bound to `learner.account` with the request that registered
+        it (`key`, `digest`); False when the id is taken or the account has a learner
+        already (an earlier one wins, a race included; nothing is written)."""
 
     async def save(
         self, stored: Stored, learner: Learner, events: Sequence[Outgoing]
@@ -70,11 +78,6 @@ class LearnerRepository(Protocol):
 
     async def account(self, account: str) -> Account | None:
         """The learner bound to this account, if any."""
-
-    async def bind(self, binding: Account) -> Account:
-        """Bind the account to a learner unless it is bound already; returns the binding
-        that stands (an earlier one wins, a race included): `binding` itself only when
-        this call bound it."""
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
         """Remember whose attempt this is (idempotent; an entry may outlive a failed save)."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from hocvuso.adapters.metrics import IGNORED_DECISIONS
 from hocvuso.adapters.mongo import ConcurrentUpdate
-from hocvuso.adapters.repositories import Account, LearnerRepository, Outgoing, Stored
+from hocvuso.adapters.repositories import LearnerRepository, Outgoing, Stored
 from hocvuso.domain import access
 from hocvuso.domain import enrollment as core
 from hocvuso.domain.access import Principal
@@ -122,20 +122,11 @@ class Enrollment:
     ) -> tuple[core.Learner, bool]:
         now = self._clock()
         course = self.catalog.in_force_at(now)
-        profile = core.check_registration(profile, self._master, course, now)  # before binding
-        # Binding first (insert-first): a new account costs one write, no lookup before it.
-        wanted = Account(account, uuid.uuid4().hex, request.key, request.digest)
-        bound = await self.learners.bind(wanted)
-        if request.key is not None and request.key == bound.key and request.digest != bound.digest:
-            raise IdempotencyConflict(request.key)
-        # A binding made just now names a fresh id that nobody can have stored a learner
-        # under; an older one may name a learner stored already.
-        known = None if bound is wanted else await self.learners.get(bound.learner_id)
-        if known is not None:
-            return known.learner, False
-        # Bound but not stored (the first call failed in between): this call completes it.
+        profile = core.check_registration(profile, self._master, course, now)
+        # Insert first: a new account's registration is one write, which the account's
+        # unique binding refuses when the account has a learner already.
         learner, events = core.register(
-            bound.learner_id,
+            uuid.uuid4().hex,
             profile,
             self._master,
             course,
@@ -143,10 +134,15 @@ class Enrollment:
             account=account,
             registered_by=registered_by,
         )
-        if not await self.learners.add(learner, outgoing(events)):
-            return await self._learner(bound.learner_id), False
-        self._on_stored()
-        return learner, True
+        if await self.learners.add(learner, outgoing(events), request.key, request.digest):
+            self._on_stored()
+            return learner, True
+        bound = await self.learners.account(account)
+        if bound is None:  # bindings are never removed: the refusal was not the account's
+            raise ConcurrentUpdate(f"account {account}: registration refused, not bound")
+        if request.key is not None and request.key == bound.key and request.digest != bound.digest:
+            raise IdempotencyConflict(request.key)
+        return await self._learner(bound.learner_id), False
 
     async def own_learner(self, caller: Principal) -> core.Learner:
         bound = await self.learners.account(caller.account)

@@ -326,21 +326,27 @@ def test_relayed_events_are_cleared_by_the_next_write_or_once_the_delay_has_pass
     run(scenario())
 
 
-def test_concurrent_bindings_each_learn_the_one_that_stands(repo: Callable[[], Any]) -> None:
-    """Bindings made at the same moment may share one round trip: of two for one account
-    the first wins and both callers learn it; only the caller that bound gets its own
-    binding back (the service then knows no learner can be stored under it yet)."""
+def test_one_learner_per_account_whatever_arrives_together(repo: Callable[[], Any]) -> None:
+    """Registrations stored at the same moment may share one round trip: of two learners
+    for one account the first stands, with the request that made it, and the second is
+    refused without a trace; each account then names its learner."""
 
     async def scenario(r: Any) -> None:
-        wanted = [Account(f"acc-{n}", f"l{n}") for n in range(10)]
-        rival = Account("acc-3", "other")
-        stood = await asyncio.gather(*(r.bind(b) for b in wanted), r.bind(rival))
-        assert all(s is b for s, b in zip(stood, wanted, strict=False)), "each bound its own"
-        assert stood[-1] == wanted[3] and stood[-1] is not rival, "the earlier binding stands"
-        assert await r.account("acc-3") == wanted[3]
+        await r.create_indexes()
+        accounts = [f"acc-{n}" for n in range(10)]
+        firsts = [learner(f"l{n}", account=a) for n, a in enumerate(accounts)]
+        rival = learner("other", account="acc-3")
+        stored = await asyncio.gather(
+            *(r.add(one, [], f"key-{one.learner_id}", "d1") for one in firsts),
+            r.add(rival, [progressed("other", 1)], "key-other", "d2"),
+        )
+        assert stored == [True] * 10 + [False]
+        assert await r.get("other") is None, "the refused learner left nothing"
+        assert await r.account("acc-3") == Account("acc-3", "l3", "key-l3", "d1")
         assert await r.account("nobody") is None
-        again = await r.bind(Account("acc-5", "late"))
-        assert again == wanted[5]
+        saved = await r.save(await r.get("l5"), learner("l5", account="acc-5", placement=1), [])
+        assert saved is not None, "a later write of the learner ..."
+        assert await r.add(learner("late", account="acc-5"), []) is False, "... keeps the binding"
 
     run(scenario(repo()))
 
