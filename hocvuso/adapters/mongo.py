@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pymongo
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
 
 from hocvuso.adapters.failures import Unavailable
 from hocvuso.settings import MongoSettings
@@ -63,3 +65,25 @@ async def update_versioned(
         if result.matched_count == 1:
             return new
     raise ConcurrentUpdate(f"{doc_id}: too many concurrent updates")
+
+
+_DUPLICATE_KEY = 11000
+
+
+async def insert_new(
+    collection: AsyncCollection[dict[str, Any]],
+    docs: list[dict[str, Any]],
+    timeout: float | None = None,
+) -> list[bool]:
+    """Insert, in one unordered round trip, every document whose `_id` (or other unique
+    key) is not taken; which ones were inserted. Any other write error is raised."""
+    taken: set[int] = set()
+    try:
+        with pymongo.timeout(timeout):
+            await collection.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != _DUPLICATE_KEY for e in errors):
+            raise
+        taken = {int(e["index"]) for e in errors}
+    return [i not in taken for i in range(len(docs))]

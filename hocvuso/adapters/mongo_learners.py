@@ -7,8 +7,8 @@ tells a second registration from a first (with the request that made the first).
 The documents this process last read or wrote are kept in memory (bounded), so a change
 usually costs one round trip, the conditional write: a copy made stale by another
 instance fails that write's version check, and the caller reads again with `get`. An
-attempt's owner never changes, so it is kept as well. The relay acknowledges a batch of
-documents with one bulk write, not a read and a write each.
+attempt's owner never changes, so it is kept as well (`MongoAttemptOwners`). The relay
+acknowledges a batch of documents with one bulk write, not a read and a write each.
 
 Reads, inserts and conditional writes made while one is under way go out together in the
 next round trip (`Coalescer`): one `find`, `insert_many` or `bulk_write` for all of them,
@@ -35,27 +35,24 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pymongo
 from pymongo import ReplaceOne, UpdateOne, WriteConcern
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from hocvuso.adapters.coalesce import Coalescer
 from hocvuso.adapters.mappers import learner_from_doc, learner_to_doc
-from hocvuso.adapters.mongo import update_versioned
+from hocvuso.adapters.mongo import insert_new, update_versioned
+from hocvuso.adapters.mongo_attempt_owners import MongoAttemptOwners
 from hocvuso.adapters.recent import Recent
 from hocvuso.adapters.repositories import Account, Outgoing, Pending, Stored
 from hocvuso.domain.enrollment import Learner
 from hocvuso.events.envelope import decode_payload, encode
 
 Doc = dict[str, Any]
-_OWNERS = 100_000  # attempt → learner ids kept
 _TOKENS = 4  # the last writes' tokens a document keeps: enough to find one's own
-_DUPLICATE_KEY = 11000
 _KEY = "key"  # the document's `_id` again, for the relay's sweep to range over
 _ACCOUNT = "account"  # the learner's account, unique: one learner per account
 Write = tuple[Stored, Learner, Sequence[Outgoing]]
@@ -91,10 +88,9 @@ class MongoLearners:
     ) -> None:
         concern = write_concern or WriteConcern()
         self.learners = db.get_collection("learners", write_concern=concern)
-        self.attempt_owners = db.get_collection("attempt_owners", write_concern=concern)
+        self._attempt_owners = MongoAttemptOwners(db, concern, timeout_seconds)
         self._accounts: Recent[str, Account] = Recent(cached_learners)  # bindings never change
         self._recent: Recent[str, Stored] = Recent(cached_learners)
-        self._owners: Recent[str, str] = Recent(_OWNERS)
         # Documents whose outbox this process wrote, oldest first: the relay takes them
         # from memory instead of reading them back.
         self._unsent: dict[str, None] = {}
@@ -110,8 +106,6 @@ class MongoLearners:
         self._add = Coalescer(self._add_many, timeout=timeout_seconds)
         self._save = Coalescer(self._save_many, timeout=timeout_seconds)
         self._find_accounts = Coalescer(self._accounts_many, timeout=timeout_seconds)
-        self._index = Coalescer(self._index_many, timeout=timeout_seconds)
-        self._find_owners = Coalescer(self._owners_many, timeout=timeout_seconds)
 
     async def create_indexes(self) -> None:
         await self.learners.create_index("pending")
@@ -135,7 +129,7 @@ class MongoLearners:
         doc = {
             "_id": learner.learner_id,
             _KEY: learner.learner_id,
-            **_binding(learner, {"request_key": key, "request_digest": digest}),
+            **_binding(learner.account, key, digest),
             "_v": 1,
             "learner": learner_to_doc(learner),
             "outbox": outbox,
@@ -161,7 +155,7 @@ class MongoLearners:
         return [found.get(key) for key in learner_ids]
 
     async def _add_many(self, adds: Sequence[tuple[Learner, Doc]]) -> list[bool]:
-        added = await self._insert_new(self.learners, [doc for _, doc in adds])
+        added = await insert_new(self.learners, [doc for _, doc in adds], self._timeout)
         for (learner, doc), ok in zip(adds, added, strict=True):
             if ok:
                 self._keep(Stored(learner, 1, raw=doc))
@@ -174,20 +168,6 @@ class MongoLearners:
                     )
                     self._accounts.put(learner.account, binding)
         return added
-
-    async def _insert_new(self, collection: AsyncCollection[Doc], docs: list[Doc]) -> list[bool]:
-        """Insert every document whose `_id` (or other unique key) is not taken; which ones
-        were inserted."""
-        taken: set[int] = set()
-        try:
-            with pymongo.timeout(self._timeout):
-                await collection.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != _DUPLICATE_KEY for e in errors):
-                raise
-            taken = {int(e["index"]) for e in errors}
-        return [i not in taken for i in range(len(docs))]
 
     async def _save_many(self, writes: Sequence[Write]) -> list[Stored | None]:
         relayed = [self._relayed(learner.learner_id) for _, learner, _ in writes]
@@ -248,7 +228,7 @@ class MongoLearners:
         # A whole-document replace costs nx-27017 less than an update with operators.
         return {
             _KEY: learner.learner_id,
-            **_binding(learner, raw),
+            **_binding(learner.account, raw.get("request_key"), raw.get("request_digest")),
             "_v": stored.version + 1,
             "_w": [*raw.get("_w", [])[1 - _TOKENS :], secrets.token_hex(8)],
             "learner": learner_to_doc(learner),
@@ -274,25 +254,10 @@ class MongoLearners:
         return [found.get(account) for account in accounts]
 
     async def index_attempt(self, attempt_id: str, learner_id: str) -> None:
-        await self._index((attempt_id, learner_id))
-        self._owners.put(attempt_id, learner_id)
-
-    async def _index_many(self, owners: Sequence[tuple[str, str]]) -> list[bool]:
-        # An attempt id names one learner for good (derived from them, or random): an
-        # entry found already is this one, written by an earlier try.
-        docs = [{"_id": attempt, "learner_id": learner} for attempt, learner in owners]
-        return await self._insert_new(self.attempt_owners, docs)
+        await self._attempt_owners.index(attempt_id, learner_id)
 
     async def owner_of_attempt(self, attempt_id: str) -> str | None:
-        return self._owners.get(attempt_id) or await self._find_owners(attempt_id)
-
-    async def _owners_many(self, attempts: Sequence[str]) -> list[str | None]:
-        with pymongo.timeout(self._timeout):
-            docs = self.attempt_owners.find({"_id": {"$in": list(set(attempts))}})
-            found = {doc["_id"]: str(doc["learner_id"]) async for doc in docs}
-        for attempt, owner in found.items():
-            self._owners.put(attempt, owner)
-        return [found.get(attempt) for attempt in attempts]
+        return await self._attempt_owners.owner_of(attempt_id)
 
     def unsent(self, limit: int) -> list[Pending]:
         """The outboxes this process wrote and has not seen acknowledged, from memory."""
@@ -413,12 +378,9 @@ class MongoLearners:
         return int(await self.learners.count_documents({"pending": True}))
 
 
-def _binding(learner: Learner, request: Mapping[str, Any]) -> Doc:
-    """The fields that bind a learner to their account, kept by every write of them."""
-    if learner.account is None:
+def _binding(account: str | None, key: str | None, digest: str | None) -> Doc:
+    """The fields that bind a learner to their account (and the request that registered
+    them), kept by every write of the learner."""
+    if account is None:
         return {}
-    return {
-        _ACCOUNT: learner.account,
-        "request_key": request.get("request_key"),
-        "request_digest": request.get("request_digest"),
-    }
+    return {_ACCOUNT: account, "request_key": key, "request_digest": digest}
