@@ -17,31 +17,37 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from hocvuso.domain.counters import Counts, LearnerFacts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS learners (
     id TEXT PRIMARY KEY, registered INTEGER, category TEXT, commune TEXT, unit TEXT,
-    topics INTEGER, certified INTEGER, claimed TEXT, placement INTEGER, village TEXT
+    topics INTEGER, certificates TEXT, claimed TEXT, placement INTEGER, village TEXT,
+    born INTEGER, team INTEGER, helper TEXT, started INTEGER, revoked TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, counts TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOUT ROWID;
 """
 _PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
-_Row = tuple[str, int, str | None, str | None, str | None, int, int, str | None, int, str | None]
+_COLUMNS = (
+    "registered, category, commune, unit, topics, certificates, claimed, placement, village, "
+    "born, team, helper, started, revoked"
+)
 # The layout of the file, in its name: a file of an older layout is left alone and the
-# partition is rebuilt from the topics. 3: certificates counted by category too; 4: villages.
-LAYOUT = 4
+# partition is rebuilt from the topics. 3: certificates counted by category too; 4: villages;
+# 5: adults by birth year, community-tech teams, who started, revocations.
+LAYOUT = 5
 
 
 def partition_file(directory: Path, partition: int) -> Path:
     return directory / f"partition-{partition}.v{LAYOUT}.sqlite"
 
 
-def _row(learner_id: str, facts: LearnerFacts) -> _Row:
+def _row(learner_id: str, facts: LearnerFacts) -> tuple[Any, ...]:
     topics = sum(1 << t for t in facts.topics)  # a bit per topic number
     return (
         learner_id,
@@ -50,17 +56,33 @@ def _row(learner_id: str, facts: LearnerFacts) -> _Row:
         facts.commune,
         facts.unit,
         topics,
-        int(facts.certified),
+        _ids(facts.certificates),
         facts.claimed,
         facts.placement,
         facts.village,
+        facts.born,
+        int(facts.team),
+        facts.helper,
+        int(facts.started),
+        _ids(facts.revoked),
     )
 
 
-def _facts(
-    row: tuple[int, str | None, str | None, str | None, int, int, str | None, int, str | None],
-) -> LearnerFacts:
-    registered, category, commune, unit, topics, certified, claimed, placement, village = row
+def _ids(ids: frozenset[str]) -> str | None:
+    """Certificate ids (which hold no spaces) as one column; `""` is a certificate whose
+    id was not given (a test's), hence the brackets."""
+    return " ".join(f"[{i}]" for i in sorted(ids)) or None
+
+
+def _ids_of(column: str | None) -> frozenset[str]:
+    return frozenset(i[1:-1] for i in column.split()) if column else frozenset()
+
+
+def _facts(row: Sequence[Any]) -> LearnerFacts:
+    (
+        registered, category, commune, unit, topics, certificates, claimed, placement, village,
+        born, team, helper, started, revoked,
+    ) = row  # fmt: skip
     numbers = frozenset(t for t in range(topics.bit_length()) if topics >> t & 1)
     return LearnerFacts(
         bool(registered),
@@ -68,10 +90,15 @@ def _facts(
         commune,
         unit,
         numbers,
-        bool(certified),
+        _ids_of(certificates),
         claimed,
         placement,
         village,
+        born,
+        bool(team),
+        helper,
+        bool(started),
+        _ids_of(revoked),
     )
 
 
@@ -96,13 +123,11 @@ class PartitionState:
         for start in range(0, len(ids), _PER_QUERY):
             chunk = ids[start : start + _PER_QUERY]
             rows = self._db.execute(
-                "SELECT id, registered, category, commune, unit, topics, certified, claimed, "
-                "placement, village "
-                f"FROM learners WHERE id IN ({','.join('?' * len(chunk))})",
+                f"SELECT id, {_COLUMNS} FROM learners WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
             for learner_id, *row in rows:
-                found[learner_id] = _facts(tuple(row))
+                found[learner_id] = _facts(row)
         return found
 
     def scopes(self) -> dict[str, Counts]:
@@ -127,7 +152,7 @@ class PartitionState:
         db.execute("BEGIN")
         try:
             db.executemany(
-                "INSERT OR REPLACE INTO learners VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO learners VALUES ({', '.join('?' * 15)})",
                 [_row(lid, facts) for lid, facts in learners.items()],
             )
             db.executemany(

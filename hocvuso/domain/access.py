@@ -43,6 +43,7 @@ class Action(StrEnum):
     COMMUNE_FIGURES = "masterdata.commune"  # a commune's population figures, plan, villages
     UNIT_HEADCOUNT = "masterdata.headcount"  # a unit's own staff headcount
     MASTER_DATA = "masterdata.structure"  # communes, units and the tree themselves
+    TEAM_FIGURES = "stats.team"  # the figures of the learners a team member helped
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,9 @@ _GRANTS: Mapping[Action, frozenset[Role] | None] = {
     Action.COMMUNE_FIGURES: frozenset({"commune_manager", "province_admin"}),
     Action.UNIT_HEADCOUNT: frozenset({"unit_manager", "province_admin"}),
     Action.MASTER_DATA: frozenset({"province_admin"}),
+    # A member's own figures name them (their account): the member, and the province.
+    # (Stats does not know which commune a member serves, so no commune manager yet.)
+    Action.TEAM_FIGURES: frozenset({"learner", "province_admin", "auditor"}),
 }
 
 

@@ -33,6 +33,22 @@ def village_scope(commune: str, code: str) -> str:
     return f"village:{commune}/{code}"
 
 
+def team_scope(account: str) -> str:
+    """The learners a community-tech-team member helped register (`assisted_by`)."""
+    return f"team:{account}"
+
+
+# An adult is born in or before (report year − 18). Learners are counted as adults for each
+# year the campaign may report on, so any of them is a plain read; a later year needs a
+# new field (and a recount: see the counting state's layout).
+ADULT_AGE = 18
+REPORT_YEARS = (2025, 2026, 2027, 2028)
+
+
+def adults_field(year: int, certified: bool = False) -> str:
+    return f"adults_certified_{year}" if certified else f"adults_{year}"
+
+
 class LearnerFacts(NamedTuple):
     """What counting needs to know of one learner: a few dozen bytes, immutable so that an
     update is a comparison of the old and the new value (a tuple: every event of the
@@ -43,10 +59,24 @@ class LearnerFacts(NamedTuple):
     commune: str | None = None
     unit: str | None = None  # the unit they count in: confirmed
     topics: frozenset[int] = frozenset()
-    certified: bool = False
+    certificates: frozenset[str] = frozenset()  # valid ones: issued and not revoked
     claimed: str | None = None  # the unit they named, not confirmed yet: counted apart
     placement: int = 0  # the latest placement taken (registration: 0)
     village: str | None = None  # of `commune`
+    born: int | None = None  # birth year; None for registrations before it was asked
+    team: bool = False  # a community-tech-team member
+    helper: str | None = None  # the team member who helped them register (`assisted_by`)
+    started: bool = False  # took a first lesson or attempt
+    revoked: frozenset[str] = frozenset()  # certificates withdrawn: they never count again
+
+    @property
+    def certified(self) -> bool:
+        return bool(self.certificates)
+
+    @property
+    def has_started(self) -> bool:
+        # Learners who started before `LearnerStarted` existed show it by their progress.
+        return self.started or bool(self.topics) or self.certified
 
 
 NO_FACTS = LearnerFacts()
@@ -60,6 +90,11 @@ COUNT_FIELDS = (
     "certificates",
     *(f"certificates_{c}" for c in CATEGORIES),  # trained, by who they are (the rates' parts)
     "learners_unconfirmed",  # in a unit's scopes: staff who named it, not confirmed yet
+    "learners_started",  # took a first lesson or attempt
+    "learners_team",  # community-tech-team members among the learners
+    "learners_born_unknown",  # registered before birth years were asked: not in `adults_*`
+    *(adults_field(y) for y in REPORT_YEARS),
+    *(adults_field(y, certified=True) for y in REPORT_YEARS),
 )
 
 
@@ -67,13 +102,10 @@ def empty_counts() -> Counts:
     return dict.fromkeys(COUNT_FIELDS, 0)
 
 
-# What one new fact adds to a registered learner's scopes (see `_contribution`).
+# What one more topic adds to a registered learner's scopes who has started (the hot path:
+# see `_contribution` for everything else).
 _ONE_TOPIC = (("topics_completed", 1),)
 _ONE_TOPIC_AND_ALL = (("topics_completed", 1), ("completed_all_topics", 1))
-_CERTIFICATE = (("certificates", 1),)  # a category stats does not know: counted in all only
-_ONE_CERTIFICATE = {
-    category: (("certificates", 1), (f"certificates_{category}", 1)) for category in CATEGORIES
-}
 
 
 class CounterBook:
@@ -86,7 +118,7 @@ class CounterBook:
         self.scopes: dict[str, Counts] = {}
         self.dirty_learners: set[str] = set()
         self.dirty_scopes: set[str] = set()
-        self._places: dict[tuple[str | None, str | None, str | None], tuple[str, ...]] = {}
+        self._places: dict[tuple[str | None, ...], tuple[str, ...]] = {}
 
     def register(
         self,
@@ -96,16 +128,19 @@ class CounterBook:
         unit: str | None,
         unit_confirmed: bool = True,
         village: str | None = None,
+        *,
+        born: int | None = None,
+        team: bool = False,
+        helper: str | None = None,
     ) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
+        who = f._replace(registered=True, category=category, born=born, team=team, helper=helper)
         if f.placement > 0:  # moved already (this is a late or repeated registration)
-            self._update(learner_id, f, f._replace(registered=True, category=category))
+            self._update(learner_id, f, who)
             return
         counted, claimed = (unit, None) if unit_confirmed else (None, unit)
-        new = f._replace(
-            registered=True, category=category, commune=commune, village=village, unit=counted
-        )
-        self._update(learner_id, f, new._replace(claimed=claimed))
+        new = who._replace(commune=commune, village=village, unit=counted, claimed=claimed)
+        self._update(learner_id, f, new)
 
     def place(
         self,
@@ -127,23 +162,39 @@ class CounterBook:
         )
         self._update(learner_id, f, new)
 
+    def start(self, learner_id: str) -> None:
+        f = self.learners.get(learner_id, NO_FACTS)
+        if not f.started:
+            self._update(learner_id, f, f._replace(started=True))
+
     def complete_topic(self, learner_id: str, topic: int) -> None:
         f = self.learners.get(learner_id, NO_FACTS)
         if topic in f.topics:
             return  # a redelivery: the common case, kept cheap
-        self._set(learner_id, f._replace(topics=f.topics | {topic}))
         topics = f.topics | {topic}
-        if f.registered:  # the learner stays where they are: only these counts move
-            done = len(topics) == self._topic_count
-            self._add(self._scopes_of(f), _ONE_TOPIC_AND_ALL if done else _ONE_TOPIC)
-
-    def certify(self, learner_id: str) -> None:
-        f = self.learners.get(learner_id, NO_FACTS)
-        if f.certified:
+        if not f.registered or not f.has_started:  # what else it changes: worked out in full
+            self._update(learner_id, f, f._replace(topics=topics))
             return
-        self._set(learner_id, f._replace(certified=True))
-        if f.registered:
-            self._add(self._scopes_of(f), _ONE_CERTIFICATE.get(f.category or "", _CERTIFICATE))
+        self._set(learner_id, f._replace(topics=topics))
+        done = len(topics) == self._topic_count  # the learner stays: only these counts move
+        self._add(self._scopes_of(f), _ONE_TOPIC_AND_ALL if done else _ONE_TOPIC)
+
+    def certify(self, learner_id: str, certificate_id: str = "") -> None:
+        f = self.learners.get(learner_id, NO_FACTS)
+        if certificate_id in f.certificates or certificate_id in f.revoked:
+            return  # a redelivery, or a certificate revoked already (whatever came first)
+        self._update(learner_id, f, f._replace(certificates=f.certificates | {certificate_id}))
+
+    def revoke(self, learner_id: str, certificate_id: str) -> None:
+        """The certificate no longer counts, whether or not its issue was counted yet; the
+        learner stays certified only if they hold another valid one."""
+        f = self.learners.get(learner_id, NO_FACTS)
+        if certificate_id in f.revoked:
+            return
+        valid = f.certificates - {certificate_id}
+        self._update(
+            learner_id, f, f._replace(certificates=valid, revoked=f.revoked | {certificate_id})
+        )
 
     def remember(self, learner_id: str, facts: LearnerFacts) -> None:
         """Take back facts kept elsewhere; they are already in the scope counters."""
@@ -218,6 +269,18 @@ class CounterBook:
             counts["certificates"] = 1
             if facts.category in CATEGORIES:
                 counts[f"certificates_{facts.category}"] = 1
+        if facts.has_started:
+            counts["learners_started"] = 1
+        if facts.team:
+            counts["learners_team"] = 1
+        if facts.born is None:
+            counts["learners_born_unknown"] = 1
+        else:
+            for year in REPORT_YEARS:
+                if facts.born <= year - ADULT_AGE:
+                    counts[adults_field(year)] = 1
+                    if facts.certified:
+                        counts[adults_field(year, certified=True)] = 1
         return counts
 
     def _scopes_of(self, facts: LearnerFacts) -> tuple[str, ...]:
@@ -225,7 +288,7 @@ class CounterBook:
         who has not moved is told by identity."""
         if not facts.registered:
             return ()
-        place = (facts.commune, facts.village, facts.unit)
+        place = (facts.commune, facts.village, facts.unit, facts.helper)
         scopes = self._places.get(place)
         if scopes is None:
             scopes = self._places[place] = self._resolve(*place)
@@ -235,12 +298,14 @@ class CounterBook:
         """The unit a learner named but that has not confirmed them, and the units above."""
         if not facts.registered or facts.claimed is None:
             return ()
-        return self._resolve(None, None, facts.claimed)[1:]  # no province: unit scopes only
+        return self._resolve(None, None, facts.claimed, None)[1:]  # no province: units only
 
     def _resolve(
-        self, commune: str | None, village: str | None, unit: str | None
+        self, commune: str | None, village: str | None, unit: str | None, helper: str | None
     ) -> tuple[str, ...]:
         scopes = [PROVINCE_SCOPE]
+        if helper:
+            scopes.append(team_scope(helper))
         if commune:
             scopes.append(commune_scope(commune))
             if village:

@@ -67,6 +67,7 @@ class Learner:
     attempts: Mapping[str, Attempt] = field(default_factory=dict)
     completed_topics: frozenset[int] = frozenset()
     certificate_id: str | None = None
+    revoked_certificates: frozenset[str] = frozenset()
     account: str | None = None  # who acts as this learner (the identity provider's `sub`)
     placement: int = 0  # how many times they were placed since registering
 
@@ -281,7 +282,7 @@ def report_lesson(
         percent=percent,
         reported_at=now,
     )
-    return updated, [event]
+    return updated, [*_first_step(learner, now), event]
 
 
 def check_can_start(learner: Learner, course: Course, pool: str, now: datetime) -> None:
@@ -310,7 +311,18 @@ def start_attempt(
         question_ids=list(questions),
         started_at=now,
     )
-    return updated, [event]
+    return updated, [*_first_step(learner, now), event]
+
+
+def _first_step(learner: Learner, now: datetime) -> list[ev.Event]:
+    """`LearnerStarted`, if this is the learner's first lesson report or attempt."""
+    if learner.lessons or learner.attempts:
+        return []
+    return [
+        ev.LearnerStarted(
+            learner_id=learner.learner_id, course_version=learner.course_version, started_at=now
+        )
+    ]
 
 
 def submit_answers(
@@ -367,7 +379,13 @@ def record(learner: Learner, event: ev.Event) -> Learner:
     if isinstance(event, ev.TopicCompleted) and event.course_version == learner.course_version:
         return replace(learner, completed_topics=learner.completed_topics | {event.topic_number})
     if isinstance(event, ev.CertificateIssued) and event.course_version == learner.course_version:
+        if event.certificate_id in learner.revoked_certificates:
+            return learner  # read again after its revocation: it stays revoked
         return replace(learner, certificate_id=event.certificate_id)
+    if isinstance(event, ev.CertificateRevoked):
+        revoked = learner.revoked_certificates | {event.certificate_id}
+        still = None if learner.certificate_id == event.certificate_id else learner.certificate_id
+        return replace(learner, certificate_id=still, revoked_certificates=revoked)
     return learner
 
 

@@ -79,6 +79,21 @@ class LearnerPlaced(Event):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LearnerStarted(Event):
+    """The learner's first step in the course (a lesson or an attempt): once per learner
+    and course version, on the learners' topic, so counting learns who started without
+    reading every lesson report."""
+
+    type_name = "vn.hocvuso.enrollment.learner.started.v1"
+    topic = "hocvuso.learners.v1"
+    course_version: str
+    started_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.learner_id, self.course_version)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class LessonProgressed(Event):
     type_name = "vn.hocvuso.enrollment.lesson.progressed.v1"
     topic = "hocvuso.progress.v1"
@@ -171,6 +186,24 @@ class CertificateIssued(Event):
         return (self.certificate_id,)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CertificateRevoked(Event):
+    """A certificate withdrawn (issued in error, obtained by fraud …): it no longer counts,
+    and verification answers `revoked` with the date and reason. A certificate is revoked
+    for good: its issued event, read again, does not bring it back."""
+
+    type_name = "vn.hocvuso.certs.certificate.revoked.v1"
+    topic = "hocvuso.certificates.v1"
+    certificate_id: str
+    course_version: str
+    reason: str
+    revoked_by: str  # the account that revoked it
+    revoked_at: datetime
+
+    def identity(self) -> tuple[str, ...]:
+        return (self.certificate_id, "revoked")
+
+
 MASTER_DATA_TOPIC = "hocvuso.masterdata.v1"
 
 
@@ -250,6 +283,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         LearnerRegistered,
         LearnerPlaced,
+        LearnerStarted,
         LessonProgressed,
         AttemptStarted,
         AttemptSubmitted,
@@ -257,6 +291,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         AttemptRejected,
         TopicCompleted,
         CertificateIssued,
+        CertificateRevoked,
     )
 }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hocvuso.domain.counters import Counts
+from hocvuso.domain.counters import REPORT_YEARS, Counts, adults_field
 from hocvuso.domain.events import CommuneRecorded
 
 
@@ -69,3 +69,42 @@ def commune_rates(counts: Counts, commune: CommuneRecorded) -> dict[str, Rate]:
             counts["certificates_hssv"], commune.students, missing.format("students"), "students 0"
         ),
     }
+
+
+def adults(counts: Counts, year: int) -> dict[str, int | None]:
+    """Adult learners (born in or before `year` − 18) and how many are certified, for a
+    report year; None for a year the counters do not cover."""
+    known = year in REPORT_YEARS
+    return {
+        "year": year,
+        "learners": counts[adults_field(year)] if known else None,
+        "certified": counts[adults_field(year, certified=True)] if known else None,
+        # Registered before birth years were asked: counted nowhere among the adults.
+        "birth_year_unknown": counts["learners_born_unknown"],
+    }
+
+
+def adult_rates(
+    counts: Counts, adult_population: int | None, year: int, where: str
+) -> dict[str, Rate]:
+    """Adults who took part, and adults trained, out of the adult population of a commune
+    or village (letter 001's target; Phụ lục 3, columns 11–13). Adults of every category
+    count: the adult population counts everyone who lives there."""
+    if year not in REPORT_YEARS:
+        why = f"no adult counts for {year}: the counters cover {REPORT_YEARS[0]}–{REPORT_YEARS[-1]}"
+        return {name: Rate(0, adult_population, None, why) for name in _ADULT_RATES}
+    unknown = f"adult population not entered for {where}"
+    return {
+        "adults_participated": rate(
+            counts[adults_field(year)], adult_population, unknown, "adult population 0"
+        ),
+        "adults_trained": rate(
+            counts[adults_field(year, certified=True)],
+            adult_population,
+            unknown,
+            "adult population 0",
+        ),
+    }
+
+
+_ADULT_RATES = ("adults_participated", "adults_trained")

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from hocvuso.adapters.http_access import PUBLIC
+from hocvuso.adapters.http_access import PUBLIC, allow
 from hocvuso.adapters.problems import ERROR_RESPONSES, problem
+from hocvuso.domain import access
+from hocvuso.domain.access import Action, Principal, Subject
 from hocvuso.domain.counters import (
     CATEGORIES,
     PROVINCE_SCOPE,
     Counts,
     commune_scope,
+    team_scope,
     unit_scope,
     village_scope,
 )
+from hocvuso.domain.local_time import VIETNAM
 from hocvuso.domain.master_data import MasterBook
-from hocvuso.domain.rates import Rate, certified, commune_rates, percent, staff_trained
+from hocvuso.domain.rates import (
+    Rate,
+    adult_rates,
+    adults,
+    certified,
+    commune_rates,
+    percent,
+    staff_trained,
+)
 
 router = APIRouter()
+TeamReader = Annotated[Principal, allow(Action.TEAM_FIGURES)]
 
 
 RATES_DOC = (
@@ -30,8 +44,17 @@ RATES_DOC = (
     "unknown or zero: `certified` (learners certified / learners, every scope); "
     "`staff_trained` (units: cbccvc certified / the headcount of the unit and its "
     "sub-units); `participation` (communes: learners / population) and `students_trained` "
-    "(communes: hssv certified / students)."
+    "(communes: hssv certified / students); `adults_participated` and `adults_trained` "
+    "(communes and villages: adult learners, and those certified, / the adult population). "
+    "An *adult* is born in or before (report year − 18), the report year being this year "
+    "(Asia/Ho_Chi_Minh); adults of every category count, as the adult population counts "
+    "everyone. `learners_started`: learners who took a first lesson or attempt; "
+    "`learners_community_tech_team`: members of a community digital-technology team."
 )
+
+
+def report_year() -> int:
+    return datetime.now(VIETNAM).year
 
 
 def _rates(rates: dict[str, Rate]) -> dict[str, dict[str, Any]]:
@@ -65,6 +88,9 @@ def present(
         # Staff who named a unit (this one, or one below it) and wait for its manager's
         # confirmation; they are counted in their commune, not yet in the unit's figures.
         "learners_unconfirmed": counts["learners_unconfirmed"],
+        "learners_started": counts["learners_started"],
+        "learners_community_tech_team": counts["learners_team"],
+        "adults": adults(counts, report_year()),
         "rates": _rates({"certified": certified(counts), **(rates or {})}),
     }
 
@@ -100,7 +126,11 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         "adult_population": known.adult_population,
         "students": known.students,
     }
-    return present(commune_scope(code), counts, extra, commune_rates(counts, known))
+    rates = {
+        **commune_rates(counts, known),
+        **adult_rates(counts, known.adult_population, report_year(), f"commune {code}"),
+    }
+    return present(commune_scope(code), counts, extra, rates)
 
 
 @router.get(
@@ -117,8 +147,15 @@ async def village(code: str, village: str, request: Request) -> JSONResponse | d
         return problem(404, "not_found", f"no village {village!r} in commune {code!r}")
     scope = village_scope(code, village)
     counts = await request.app.state.store.totals(scope)
-    extra = {"commune_code": code, "code": village, "name": known.name}
-    return present(scope, counts, extra)
+    extra = {
+        "commune_code": code,
+        "code": village,
+        "name": known.name,
+        "adult_population": known.adult_population,
+    }
+    where = f"village {village} of commune {code}"
+    rates = adult_rates(counts, known.adult_population, report_year(), where)
+    return present(scope, counts, extra, rates)
 
 
 @router.get(
@@ -143,3 +180,20 @@ async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     }
     rates = {"staff_trained": staff_trained(counts, headcount, missing)}
     return present(unit_scope(code), counts, extra, rates)
+
+
+@router.get(
+    "/v1/stats/teams/{account}",
+    response_model=None,
+    responses=ERROR_RESPONSES,
+    summary="Live totals of the learners a community-tech-team member helped register",
+    description=(
+        "Learners who registered with `assisted_by` naming this account. For the member "
+        "themself (a learner token with this account), the province and auditors: the "
+        "path names the member's account. " + RATES_DOC
+    ),
+)
+async def team(account: str, request: Request, caller: TeamReader) -> dict[str, Any]:
+    access.check(caller, Action.TEAM_FIGURES, Subject(account=account, commune_code=""))
+    counts = await request.app.state.store.totals(team_scope(account))
+    return present(team_scope(account), counts, {"account": account})

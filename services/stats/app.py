@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from hocvuso.adapters.auth import verifier_from
 from hocvuso.adapters.backoff import until_done
 from hocvuso.adapters.http import service_app
 from hocvuso.adapters.kafka import BatchConsumer
@@ -47,5 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store, app.state.master = store, master
 
     return service_app(
-        "hocvuso stats", service_lifespan(settings, SERVICE, setup), routers=[router]
+        "hocvuso stats",
+        service_lifespan(settings, SERVICE, setup),
+        routers=[router],
+        verifier=verifier_from(settings.auth),
     )

@@ -176,6 +176,9 @@ def _count(book: CounterBook, event: ev.Event) -> None:
             event.unit_code,
             confirmed,
             event.village,
+            born=event.birth_year,
+            team=event.community_tech_team,
+            helper=event.assisted_by,
         )
     elif isinstance(event, ev.LearnerPlaced):
         book.place(
@@ -186,7 +189,11 @@ def _count(book: CounterBook, event: ev.Event) -> None:
             event.unit_confirmed,
             event.village,
         )
+    elif isinstance(event, ev.LearnerStarted):
+        book.start(event.learner_id)
     elif isinstance(event, ev.TopicCompleted):
         book.complete_topic(event.learner_id, event.topic_number)
     elif isinstance(event, ev.CertificateIssued):
-        book.certify(event.learner_id)
+        book.certify(event.learner_id, event.certificate_id)
+    elif isinstance(event, ev.CertificateRevoked):
+        book.revoke(event.learner_id, event.certificate_id)

@@ -31,6 +31,7 @@ OWN_ONLY = (401, None, 403, 403, 403, 403, 403, 403, 403)  # None: the route's s
 COMMUNE_KEEPERS = (401, 403, 403, 403, 403, 200, 403, 200, 403)
 UNIT_KEEPERS = (401, 403, 403, 200, 403, 403, 403, 200, 403)
 PROVINCE_ONLY = (401, 403, 403, 403, 403, 403, 403, 200, 403)
+TEAM_READERS = (401, None, 403, 403, 403, 403, 403, 200, 200)  # the member, province, audit
 STAFF_CSV = (
     "account,name,birth_year,unit,category,commune,village\n"
     f"access-staff-{uuid.uuid4().hex[:8]},Lý Văn Bảy,1979,,cbccvc,{COMMUNE},\n"
@@ -279,6 +280,14 @@ ROWS: list[Row] = [
         "/v1/stats/units/{code}",
         lambda w: (f"/v1/stats/units/{UNIT}", None),
         PUBLIC,
+        200,
+    ),
+    (
+        "stats",
+        "GET",
+        "/v1/stats/teams/{account}",
+        lambda w: (f"/v1/stats/teams/{w.account}", None),
+        TEAM_READERS,
         200,
     ),
     ("certs", "GET", "/v1/keys", lambda w: ("/v1/keys", None), PUBLIC, 200),

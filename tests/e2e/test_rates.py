@@ -1,16 +1,20 @@
 """Rates over the denominators the province enters, against the running stack: letter
-000's figure for the education department rebuilt, and no rate — with the reason — where
-a denominator is unknown."""
+000's figure for the education department rebuilt, no rate — with the reason — where a
+denominator is unknown, adults over a village's adult population."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
+from datetime import datetime
 
 import httpx
 
 from hocvuso.devstack import Stack
+from hocvuso.domain import events as ev
+from hocvuso.domain.local_time import VIETNAM
 from hocvuso.events.envelope import to_record
-from tests.bench.mix import _certificate, registration
+from tests.bench.mix import NOW, _certificate, registration
 from tests.e2e.client import eventually
 from tests.e2e.kafka_tools import produce_all
 
@@ -88,3 +92,69 @@ def test_a_communes_participation_and_students_rates_follow_its_figures(stack: S
 
     rates = eventually(known)
     assert rates["students_trained"]["percent"] is not None
+
+
+def test_adults_teams_starters_and_revocations_in_a_villages_figures(stack: Stack) -> None:
+    """Letter 001's target is adults taking part (born in or before this year − 18) over a
+    village's or commune's adult population; a team member sees whom they helped; a
+    revoked certificate stops counting, even if its issue is read again."""
+    commune, village = "21025", f"thon-{uuid.uuid4().hex[:6]}"
+    manager = _as(stack, "commune_manager", commune)
+    put = manager.put(
+        f"/v1/communes/{commune}/villages/{village}",
+        json={"name": "Thôn Thử", "adult_population": 4},
+    )
+    assert put.status_code == 200, put.text
+    year = datetime.now(VIETNAM).year
+    helper = f"team-{uuid.uuid4().hex[:6]}"
+    born = {"old": 1960, "just-adult": year - 18, "child": year - 17, "member": 1990}
+    ids = {name: f"{village}-{name}" for name in born}
+
+    def registered(name: str) -> ev.Event:
+        return replace(
+            registration(ids[name], "citizen", commune, None),
+            village=village,
+            birth_year=born[name],
+            assisted_by=None if name == "member" else helper,
+            community_tech_team=name == "member",
+        )
+
+    revoked = _certificate(ids["just-adult"])
+    assert isinstance(revoked, ev.CertificateIssued)
+    events: list[ev.Event] = [registered(name) for name in born]
+    events += [
+        ev.LearnerStarted(learner_id=ids["child"], course_version="v1", started_at=NOW),
+        _certificate(ids["old"]),
+        revoked,
+        ev.CertificateRevoked(
+            learner_id=ids["just-adult"],
+            certificate_id=revoked.certificate_id,
+            course_version="v1",
+            reason="cấp nhầm",
+            revoked_by="admin-1",
+            revoked_at=NOW,
+        ),
+        revoked,  # read again after its revocation
+    ]
+    records = [to_record(e, "/tests") for e in events]
+    produce_all(stack, [(r.topic, r.key, r.value, list(r.headers)) for r in records])
+    stats = httpx.Client(base_url=stack.url("stats"), timeout=15)
+
+    def counted() -> dict | None:
+        body = stats.get(f"/v1/stats/communes/{commune}/villages/{village}").json()
+        return body if body["learners"] == 4 and body["learners_started"] == 2 else None
+
+    body = eventually(counted)
+    assert body["certificates"] == 1, "the revoked certificate does not count"
+    assert body["learners_community_tech_team"] == 1
+    assert body["adults"] == {"year": year, "learners": 3, "certified": 1, "birth_year_unknown": 0}
+    assert body["rates"]["adults_participated"] == {"percent": 75.0, "part": 3, "whole": 4}
+    assert body["rates"]["adults_trained"] == {"percent": 25.0, "part": 1, "whole": 4}
+
+    team = f"/v1/stats/teams/{helper}"
+    assert stats.get(team).status_code == 401
+    other = stack.identity.token("learner", "someone-else")
+    assert stats.get(team, headers={"authorization": f"Bearer {other}"}).status_code == 403
+    own = stack.identity.token("learner", helper)
+    helped = stats.get(team, headers={"authorization": f"Bearer {own}"}).json()
+    assert (helped["learners"], helped["certificates"]) == (3, 1)

@@ -91,6 +91,14 @@ TABLE = [
     (ADMIN, Action.CONFIRM_STAFF, OTHER, True),
     (AUDITOR, Action.CONFIRM_STAFF, ME, False),
     (LEARNER, Action.CONFIRM_STAFF, ME, False),
+    # A team member's figures: theirs to read, and the province's.
+    (None, Action.TEAM_FIGURES, ME, False),
+    (LEARNER, Action.TEAM_FIGURES, ME, True),
+    (LEARNER, Action.TEAM_FIGURES, OTHER, False),
+    (UNIT_MANAGER, Action.TEAM_FIGURES, ME, False),
+    (COMMUNE_MANAGER, Action.TEAM_FIGURES, ME, False),
+    (ADMIN, Action.TEAM_FIGURES, OTHER, True),
+    (AUDITOR, Action.TEAM_FIGURES, OTHER, True),
 ]
 
 

@@ -105,7 +105,7 @@ def test_an_attempt_takes_answers_until_it_closes(pool: str, open_minutes: int) 
             learner_id="l1", course_version="t1", topic_number=topic, completed_at=MORNING
         )
         ready = core.record(ready, done)
-    opened, (started,) = core.start_attempt(ready, COURSE, pool, "a", MORNING)
+    opened, (*_, started) = core.start_attempt(ready, COURSE, pool, "a", MORNING)
     assert isinstance(started, ev.AttemptStarted)
     answers = dict.fromkeys(started.question_ids, 0)
     attempt = opened.attempts["a"]
@@ -137,7 +137,7 @@ def test_a_closed_course_takes_no_learners_and_starts_no_attempts() -> None:
 def test_an_open_attempt_may_still_be_answered_after_the_course_closes() -> None:
     closing = MORNING + minutes(5)
     closed = tiny_course(**V1_LIMITS, closes_at=closing.isoformat())
-    opened, (started,) = core.start_attempt(learner(closed), closed, "1", "a", MORNING)
+    opened, (*_, started) = core.start_attempt(learner(closed), closed, "1", "a", MORNING)
     assert isinstance(started, ev.AttemptStarted)
     answers = dict.fromkeys(started.question_ids, 0)
     core.submit_answers(opened, closed, "a", answers, closing + minutes(10))

@@ -9,6 +9,7 @@ from hocvuso.domain.counters import (
     PROVINCE_SCOPE,
     CounterBook,
     commune_scope,
+    team_scope,
     unit_scope,
     village_scope,
 )
@@ -26,9 +27,14 @@ def event_stream():
         st.sampled_from([None, "truong-a", "ubnd-21025"]),
         st.booleans(),  # unit confirmed
         st.sampled_from([None, "thon-1", "thon-2"]),
+        st.sampled_from([None, 1950, 2007, 2008, 2010]),  # birth year
+        st.booleans(),  # a community-tech-team member
+        st.sampled_from([None, "helper-1", "helper-2"]),  # assisted by
     )
     topic = st.tuples(st.just("topic"), learner, st.integers(1, 5))
-    cert = st.tuples(st.just("cert"), learner)
+    cert = st.tuples(st.just("cert"), learner, st.sampled_from(["c1", "c2"]))
+    revoke = st.tuples(st.just("revoke"), learner, st.sampled_from(["c1", "c2"]))
+    start = st.tuples(st.just("start"), learner)
     place = st.tuples(
         st.just("place"),
         learner,
@@ -38,7 +44,7 @@ def event_stream():
         st.booleans(),
         st.sampled_from([None, "thon-1", "thon-2"]),
     )
-    return st.lists(st.one_of(register, topic, cert, place), max_size=30)
+    return st.lists(st.one_of(register, topic, cert, revoke, start, place), max_size=30)
 
 
 def replay(events, book: CounterBook | None = None) -> CounterBook:
@@ -49,13 +55,17 @@ def replay(events, book: CounterBook | None = None) -> CounterBook:
             if e[1] in registered:
                 continue  # a learner registers once; re-registration is not a fact we emit
             registered.add(e[1])
-            book.register(e[1], e[2], e[3], e[4], e[5], e[6])
+            book.register(*e[1:7], born=e[7], team=e[8], helper=e[9])
         elif e[0] == "place":
             book.place(e[1], e[2], e[3], e[4], e[5], e[6])
         elif e[0] == "topic":
             book.complete_topic(e[1], e[2])
+        elif e[0] == "start":
+            book.start(e[1])
+        elif e[0] == "revoke":
+            book.revoke(e[1], e[2])
         else:
-            book.certify(e[1])
+            book.certify(e[1], e[2])
     return book
 
 
@@ -67,11 +77,23 @@ def recount(book: CounterBook, scope: str) -> dict[str, int]:
             unit = facts.unit or facts.claimed
             confirmed = facts.claimed is None
             commune, village = facts.commune or "", facts.village
-            fresh.register(lid, facts.category or "", commune, unit, confirmed, village)
+            fresh.register(
+                lid,
+                facts.category or "",
+                commune,
+                unit,
+                confirmed,
+                village,
+                born=facts.born,
+                team=facts.team,
+                helper=facts.helper,
+            )
         for topic in facts.topics:
             fresh.complete_topic(lid, topic)
-        if facts.certified:
-            fresh.certify(lid)
+        for certificate in facts.certificates:
+            fresh.certify(lid, certificate)
+        if facts.started:
+            fresh.start(lid)
     return fresh.counts(scope)
 
 
@@ -136,6 +158,7 @@ def test_live_counters_equal_a_recount_and_survive_duplicates(events) -> None:
         unit_scope("so-gd"),
         unit_scope("truong-a"),
         unit_scope("ubnd-21025"),
+        team_scope("helper-1"),
     ):
         assert book.counts(scope) == recount(book, scope)
         assert twice.counts(scope) == book.counts(scope)
@@ -276,3 +299,59 @@ def test_a_learner_counts_in_their_village_and_a_move_takes_them_to_the_new_one(
     book.place("l1", 2, "21028", None, True, None)  # another commune, no village
     assert book.counts(village_scope("21025", "thon-2"))["learners"] == 0
     assert book.counts(commune_scope("21028"))["certificates"] == 1
+
+
+def test_adults_are_counted_for_each_report_year_by_birth_year() -> None:
+    book = CounterBook(PARENTS)
+    book.register("old", "citizen", "21025", None, born=1960)
+    book.register("eighteen-in-2026", "hssv", "21025", None, born=2008)
+    book.register("unknown", "citizen", "21025", None)  # registered before birth years
+    book.certify("eighteen-in-2026", "c1")
+    counts = book.counts(commune_scope("21025"))
+    assert (counts["adults_2025"], counts["adults_2026"], counts["adults_2028"]) == (1, 2, 2)
+    assert (counts["adults_certified_2025"], counts["adults_certified_2026"]) == (0, 1)
+    assert counts["learners_born_unknown"] == 1
+
+
+def test_learners_a_team_member_helped_count_in_their_team_scope_too() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None, helper="helper-1", born=1970)
+    book.register("l2", "citizen", "21028", None, helper="helper-1", born=1970)
+    book.register("member", "citizen", "21028", None, team=True, born=1990)
+    book.complete_topic("l2", 1)
+    team = book.counts(team_scope("helper-1"))
+    assert (team["learners"], team["topics_completed"], team["learners_team"]) == (2, 1, 0)
+    assert book.counts(PROVINCE_SCOPE)["learners_team"] == 1
+    book.place("l2", 1, "21025", None, True)  # a move leaves the helper where they were
+    assert book.counts(team_scope("helper-1"))["learners"] == 2
+
+
+def test_a_learner_has_started_from_their_first_step_or_any_progress() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "citizen", "21025", None)
+    book.register("l2", "citizen", "21025", None)
+    book.register("l3", "citizen", "21025", None)
+    assert book.counts(PROVINCE_SCOPE)["learners_started"] == 0
+    book.start("l1")
+    book.start("l1")
+    book.complete_topic("l2", 3)  # started before the event existed: progress tells
+    book.complete_topic("l2", 4)
+    assert book.counts(PROVINCE_SCOPE)["learners_started"] == 2
+
+
+def test_a_revoked_certificate_stops_counting_and_its_issue_read_again_changes_nothing() -> None:
+    book = CounterBook(PARENTS)
+    book.register("l1", "cbccvc", "21025", "truong-a", born=1980)
+    book.certify("l1", "c1")
+    book.revoke("l1", "c1")
+    book.certify("l1", "c1")  # redelivered after the revocation
+    for scope in (PROVINCE_SCOPE, unit_scope("so-gd")):
+        counts = book.counts(scope)
+        assert (counts["certificates"], counts["certificates_cbccvc"]) == (0, 0)
+        assert counts["adults_certified_2025"] == 0
+    book.revoke("l2", "c9")  # before anything else of theirs: it waits for the issue
+    book.certify("l2", "c9")
+    book.register("l2", "citizen", "21025", None)
+    assert book.counts(PROVINCE_SCOPE)["certificates"] == 0
+    book.certify("l1", "c2")  # a new certificate after the revoked one
+    assert book.counts(PROVINCE_SCOPE)["certificates"] == 1

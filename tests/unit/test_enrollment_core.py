@@ -62,17 +62,21 @@ def test_registration_announces_the_learner_with_the_course_in_force() -> None:
 
 
 def test_a_lesson_keeps_its_best_percent_and_only_improvements_are_announced() -> None:
-    learner, events = core.report_lesson(registered(), COURSE, "t1-l1", 60, NOW)
-    assert learner.lessons == {"t1-l1": 60} and len(events) == 1
+    learner, (started, progressed) = core.report_lesson(registered(), COURSE, "t1-l1", 60, NOW)
+    assert isinstance(started, ev.LearnerStarted), "the first step of the course is announced"
+    assert isinstance(progressed, ev.LessonProgressed) and learner.lessons == {"t1-l1": 60}
     again, events = core.report_lesson(learner, COURSE, "t1-l1", 40, NOW)
     assert again == learner and events == []
+    _, events = core.report_lesson(learner, COURSE, "t1-l1", 80, NOW)
+    assert [type(e) for e in events] == [ev.LessonProgressed], "started once only"
     with pytest.raises(RuleViolation, match="no lesson") as refused:
         core.report_lesson(learner, COURSE, "t9-l9", 10, NOW)
     assert refused.value.rule == "unknown_lesson"
 
 
 def test_an_attempt_opens_once_and_accepts_one_set_of_answers() -> None:
-    learner, (started,) = core.start_attempt(registered(), COURSE, "1", "a1", NOW)
+    learner, (first, started) = core.start_attempt(registered(), COURSE, "1", "a1", NOW)
+    assert isinstance(first, ev.LearnerStarted), "an attempt is a first step too"
     assert isinstance(started, ev.AttemptStarted) and len(started.question_ids) == 5
     assert core.start_attempt(learner, COURSE, "1", "a1", NOW) == (learner, [])
 
@@ -114,7 +118,8 @@ def test_the_final_exam_opens_when_grading_has_completed_every_topic() -> None:
         learner = core.record(learner, done)  # a redelivery changes nothing
     assert learner.completed_topics == {1, 2, 3, 4, 5}
     opened, events = core.start_attempt(learner, COURSE, "final", "f1", NOW)
-    assert len(events) == 1 and len(opened.attempts["f1"].question_ids) == 30
+    assert isinstance(events[-1], ev.AttemptStarted)
+    assert len(opened.attempts["f1"].question_ids) == 30
 
 
 def test_grading_outcomes_are_recorded_as_given_not_judged_again() -> None:
@@ -198,3 +203,29 @@ def test_a_move_is_a_numbered_placement_and_a_new_commune_drops_the_old_village(
         with pytest.raises(RuleViolation) as refused:
             core.move(moved, changes, PLACES, "l1-acct", NOW)
         assert refused.value.rule == rule
+
+
+def test_a_revoked_certificate_is_no_longer_the_learners_even_when_its_issue_comes_again() -> None:
+    issued = ev.CertificateIssued(
+        learner_id="l1",
+        certificate_id="c1",
+        course_version="t1",
+        full_name="Võ Văn Một",
+        exam_attempt_id="f1",
+        exam_correct=25,
+        exam_total=30,
+        issued_at=NOW,
+    )
+    revoked = ev.CertificateRevoked(
+        learner_id="l1",
+        certificate_id="c1",
+        course_version="t1",
+        reason="cấp nhầm",
+        revoked_by="admin-1",
+        revoked_at=NOW,
+    )
+    learner = core.record(registered(), issued)
+    assert learner.certificate_id == "c1"
+    learner = core.record(learner, revoked)
+    assert learner.certificate_id is None and learner.revoked_certificates == {"c1"}
+    assert core.record(learner, issued) == learner, "a redelivered issue stays revoked"
