@@ -34,9 +34,11 @@ COLUMNS = (
     "plan_number",
     "launch_date",
     "headcount",
+    "target_percent",
+    "target_deadline",
     "synthetic",
 )
-NUMBERS = frozenset({"population", "adult_population", "students", "headcount"})
+NUMBERS = frozenset({"population", "adult_population", "students", "headcount", "target_percent"})
 # What each kind of record sends, whole (the province) or as its keeper's figures.
 WHOLE = {
     "commune": (
@@ -48,7 +50,7 @@ WHOLE = {
         "plan_number",
         "launch_date",
     ),
-    "village": ("name", "population", "adult_population"),
+    "village": ("name", "population", "adult_population", "target_percent", "target_deadline"),
     "unit": ("name", "group", "parent", "headcount", "commune_code"),
 }
 FIGURES = {

@@ -106,14 +106,23 @@ class MemoryCounters:
         self.fail_on = fail_on
         self.publishes = 0
         self.counters: dict[tuple[str, int], tuple[int, Counts]] = {}
+        self.history: dict[tuple[str, int, int], Counts] = {}  # (scope, partition, second)
 
     async def create_indexes(self) -> None:
         return None
 
-    async def publish(self, partition: int, scopes: Mapping[str, Counts], upto: int) -> None:
+    async def publish(
+        self,
+        partition: int,
+        scopes: Mapping[str, Counts],
+        upto: int,
+        history: Mapping[tuple[str, int], Counts] | None = None,
+    ) -> None:
         self.publishes += 1
         if self.publishes == self.fail_on:
             raise ConnectionError("database went away")
+        for (scope, second), counts in (history or {}).items():
+            self.history[(scope, partition, second)] = dict(counts)
         for scope, counts in scopes.items():
             stored = self.counters.get((scope, partition))
             if stored is None or stored[0] <= upto:
@@ -125,4 +134,15 @@ class MemoryCounters:
             if name == scope:
                 for field in COUNT_FIELDS:
                     totals[field] += counts[field]
+        return totals
+
+    async def totals_as_of(self, scope: str, second: int) -> Counts:
+        latest: dict[int, tuple[int, Counts]] = {}
+        for (name, partition, at), counts in self.history.items():
+            if name == scope and at <= second and at >= latest.get(partition, (-1, {}))[0]:
+                latest[partition] = (at, counts)
+        totals = empty_counts()
+        for _, counts in latest.values():
+            for field in COUNT_FIELDS:
+                totals[field] += counts[field]
         return totals

@@ -9,6 +9,9 @@ restarts from a state and a position that belong together. WAL with `synchronous
 keeps every committed transaction through a process crash (not through a power cut, which
 only costs a replay: see ADR 0009).
 
+The history the counters noted (see `CounterBook.at`) waits here, committed with the
+rest, until the read model has it: a crash between the two loses none of it.
+
 The file is a cache of a fold of the input topics, which are kept forever: a partition with
 no file here (a new machine, a lost volume) is rebuilt by reading its input from the start.
 """
@@ -31,6 +34,9 @@ CREATE TABLE IF NOT EXISTS learners (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scopes (scope TEXT PRIMARY KEY, counts TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS offsets (topic TEXT PRIMARY KEY, next INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+    scope TEXT, second INTEGER, counts TEXT, PRIMARY KEY (scope, second)
+) WITHOUT ROWID;
 """
 _PER_QUERY = 500  # ids per query: well under SQLite's limit on bound variables
 _COLUMNS = (
@@ -39,8 +45,9 @@ _COLUMNS = (
 )
 # The layout of the file, in its name: a file of an older layout is left alone and the
 # partition is rebuilt from the topics. 3: certificates counted by category too; 4: villages;
-# 5: adults by birth year, community-tech teams, who started, revocations.
-LAYOUT = 5
+# 5: adults by birth year, community-tech teams, who started, revocations; 6: history.
+LAYOUT = 6
+History = Mapping[tuple[str, int], Counts]  # (scope, second) → the counts then
 
 
 def partition_file(directory: Path, partition: int) -> Path:
@@ -141,11 +148,23 @@ class PartitionState:
     def learner_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM learners").fetchone()[0])
 
+    def unpublished_history(self) -> dict[tuple[str, int], Counts]:
+        rows = self._db.execute("SELECT scope, second, counts FROM history")
+        return {(scope, second): json.loads(counts) for scope, second, counts in rows}
+
+    def published_history(self, history: History) -> None:
+        """The read model has these: forget them, unless noted again since (and so newer)."""
+        self._db.executemany(
+            "DELETE FROM history WHERE scope = ? AND second = ? AND counts = ?",
+            [(scope, second, json.dumps(c)) for (scope, second), c in history.items()],
+        )
+
     def checkpoint(
         self,
         learners: Mapping[str, LearnerFacts],
         scopes: Mapping[str, Counts],
         offsets: Mapping[str, int],
+        history: History | None = None,
     ) -> None:
         """Save what changed and the position it covers, all or nothing."""
         db = self._db
@@ -160,6 +179,10 @@ class PartitionState:
                 [(scope, json.dumps(counts)) for scope, counts in scopes.items()],
             )
             db.executemany("INSERT OR REPLACE INTO offsets VALUES (?, ?)", offsets.items())
+            db.executemany(
+                "INSERT OR REPLACE INTO history VALUES (?, ?, ?)",
+                [(scope, second, json.dumps(c)) for (scope, second), c in (history or {}).items()],
+            )
         except BaseException:
             db.execute("ROLLBACK")
             raise

@@ -38,7 +38,7 @@ Around = Callable[[int], AbstractContextManager[None]]
 Save = Callable[[], Awaitable[None]]
 
 
-def _as_is(_: int) -> AbstractContextManager[None]:
+def as_is(_: int) -> AbstractContextManager[None]:
     return nullcontext()
 
 
@@ -69,7 +69,7 @@ class Delivery:
         self.health.handled_batch([record])
 
     async def deliver_batch(
-        self, records: Sequence[InboundRecord], each: Around = _as_is, save: Save | None = None
+        self, records: Sequence[InboundRecord], each: Around = as_is, save: Save | None = None
     ) -> None:
         """Deliver records in order, the bookkeeping done once for all of them; their
         results go out together at the end, acknowledged before this returns (and so

@@ -111,6 +111,7 @@ def inbound(event: EventT[bytes]) -> InboundRecord:
         message.key,
         message.value,
         tuple(header_pairs(message.headers)),
+        round(message.timestamp * 1000),  # faust gives seconds
     )
 
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -19,7 +20,7 @@ from prometheus_client import metrics
 
 from hocvuso.adapters.backoff import Backoff, until_done
 from hocvuso.adapters.consumer_health import ConsumerHealth
-from hocvuso.adapters.delivery import Delivery
+from hocvuso.adapters.delivery import Around, Delivery, as_is
 from hocvuso.adapters.failures import always
 from hocvuso.adapters.metrics import BATCH_SECONDS, DEAD_LETTERS, EVENTS_PUBLISHED
 from hocvuso.domain.events import DEAD_LETTER_TOPIC, TOPIC_PARTITIONS, TOPICS, AnyEvent
@@ -196,6 +197,7 @@ def inbound(record: ConsumerRecord) -> InboundRecord:
         record.key,
         record.value,
         tuple(record.headers or ()),
+        record.timestamp,
     )
 
 
@@ -217,6 +219,7 @@ class BatchConsumer:
         on_assigned: OnAssigned = _nothing,
         on_revoked: OnRevoked = _nothing,
         max_records: int = 2000,
+        before_each: Callable[[InboundRecord], None] | None = None,
     ) -> None:
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.bootstrap_servers,
@@ -235,6 +238,7 @@ class BatchConsumer:
         self.delivery = delivery
         self.on_assigned, self.on_revoked = on_assigned, on_revoked
         self._flush, self._prepare = flush, prepare
+        self._before_each = before_each
         self._topics = list(topics)
         self._max_records = max_records
         self._task: asyncio.Task[None] | None = None
@@ -310,7 +314,7 @@ class BatchConsumer:
         async with self.batch_lock:
             with BATCH_SECONDS.labels(service).time():
                 await self._prepare(records)
-                await self.delivery.deliver_batch(records)
+                await self.delivery.deliver_batch(records, self._around(records))
                 # Handled records cannot be dead-lettered any more: their effect must be
                 # saved, so any failure here is waited out (and shows as a stall).
                 await until_done(
@@ -319,6 +323,18 @@ class BatchConsumer:
             # Only now is the batch's effect kept: a flush waiting out an outage is a stall.
             self.delivery.health.handled_batch(records)
             await self._commit(handled)
+
+    def _around(self, records: list[InboundRecord]) -> Around:
+        """What to do before each record is handled: tell `before_each` which it is."""
+        before = self._before_each
+        if before is None:
+            return as_is
+
+        def each(index: int) -> AbstractContextManager[None]:
+            before(records[index])
+            return nullcontext()
+
+        return each
 
     async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         try:

@@ -120,9 +120,19 @@ class CounterStore(Protocol):
 
     async def create_indexes(self) -> None: ...
 
-    async def publish(self, partition: int, scopes: Mapping[str, Counts], upto: int) -> None:
+    async def publish(
+        self,
+        partition: int,
+        scopes: Mapping[str, Counts],
+        upto: int,
+        history: Mapping[tuple[str, int], Counts] | None = None,
+    ) -> None:
         """Store these counters unless the partition's stored ones are further along
-        (`upto`: how far into the partition's input they are)."""
+        (`upto`: how far into the partition's input they are), and the history noted:
+        (scope, second) → the counts at the end of that second."""
 
     async def totals(self, scope: str) -> Counts:
         """The sum over every partition."""
+
+    async def totals_as_of(self, scope: str, second: int) -> Counts:
+        """The sum over every partition as of the end of `second` (epoch, log time)."""

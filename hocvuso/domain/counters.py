@@ -7,6 +7,11 @@ difference is added. So a duplicate event adds nothing, and events of one learne
 arrive in any order across topics (a certificate before the registration, say) and still
 land in the right commune once the registration shows up.
 
+The book also keeps the history the `as_of` figures are read from: whenever the second
+its events were appended in (log time, `at`) moves on, the scopes changed within the
+second that ended are noted with their counts then (`history`, keyed by scope and second).
+The figure of a scope as of second T is the latest noted at or before T.
+
 The book does not hold every learner: whoever runs it keeps the facts of learners not in
 `learners` elsewhere (on disk) and hands them back with `remember` before counting one of
 their events. A learner the book has never been told about is a learner with no facts.
@@ -119,6 +124,24 @@ class CounterBook:
         self.dirty_learners: set[str] = set()
         self.dirty_scopes: set[str] = set()
         self._places: dict[tuple[str | None, ...], tuple[str, ...]] = {}
+        self.history: dict[tuple[str, int], Counts] = {}  # (scope, second) → counts then
+        self._second: int | None = None  # the second the events being counted belong to
+        self._changed_in_second: set[str] = set()
+
+    def at(self, second: int) -> None:
+        """The events counted from now on were appended to the log in `second` (epoch
+        seconds, rounded up: second T holds what was appended after T − 1 and up to T).
+        The log's order wins over a clock that stepped back: an event is never placed in
+        an earlier second than the events before it."""
+        if self._second is None or second > self._second:
+            self._note_second()
+            self._second = second
+
+    def _note_second(self) -> None:
+        if self._second is not None:
+            for scope in self._changed_in_second:
+                self.history[(scope, self._second)] = self.counts(scope)
+        self._changed_in_second = set()
 
     def register(
         self,
@@ -214,11 +237,17 @@ class CounterBook:
     def counts(self, scope: str) -> Counts:
         return dict(self.scopes.get(scope) or empty_counts())
 
-    def take_dirty(self) -> tuple[dict[str, LearnerFacts], dict[str, Counts]]:
+    def take_dirty(
+        self,
+    ) -> tuple[dict[str, LearnerFacts], dict[str, Counts], dict[tuple[str, int], Counts]]:
+        """What changed since the last call: learners, scopes, and the history noted (the
+        second in hand included, as it stands: more of it may follow, noted again)."""
+        self._note_second()
         learners = {lid: self.learners[lid] for lid in self.dirty_learners}
         scopes = {s: self.counts(s) for s in self.dirty_scopes}
+        history, self.history = self.history, {}
         self.dirty_learners, self.dirty_scopes = set(), set()
-        return learners, scopes
+        return learners, scopes, history
 
     def _set(self, learner_id: str, facts: LearnerFacts) -> None:
         self.learners[learner_id] = facts
@@ -253,6 +282,7 @@ class CounterBook:
             for name, value in changes:
                 target[name] += value
             self.dirty_scopes.add(scope)
+            self._changed_in_second.add(scope)
 
     def _contribution(self, facts: LearnerFacts) -> Counts:
         """The learner's non-zero counts."""

@@ -172,6 +172,11 @@ class Catalog:
     def versions(self) -> list[str]:
         return [c.version for c in self._by_start]
 
+    @property
+    def first(self) -> Course:
+        """The earliest version: the campaign began when it took effect."""
+        return self._by_start[0]
+
 
 class UnknownCourseVersion(KeyError):
     pass

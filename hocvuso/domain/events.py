@@ -252,6 +252,10 @@ class VillageRecorded(MasterDataEvent):
     population: int | None = None
     adult_population: int | None = None
     synthetic: bool = False  # made up for a demo: no public source lists villages
+    # The commune's target for the village (letter 004): this % of its adults taking part
+    # by the end of this day.
+    target_percent: int | None = None
+    target_deadline: date | None = None
 
     @property
     def key(self) -> str:

@@ -58,6 +58,7 @@ class InboundRecord(NamedTuple):
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int = 0  # the broker's record time (epoch milliseconds); 0: not known
 
     @property
     def origin(self) -> str:

@@ -160,6 +160,10 @@ class VillageRecord(_Body):
     name: str = Field(max_length=400)
     population: People = None
     adult_population: People = None
+    target_percent: int | None = Field(
+        None, ge=1, le=100, description="the commune's target: % of adults taking part"
+    )
+    target_deadline: date | None = Field(None, description="by the end of this day (+07:00)")
 
 
 class UnitFigures(_Body):

@@ -12,6 +12,7 @@ from hocvuso.adapters.http_access import PUBLIC, allow
 from hocvuso.adapters.problems import ERROR_RESPONSES, problem
 from hocvuso.domain import access
 from hocvuso.domain.access import Action, Principal, Subject
+from hocvuso.domain.as_of import Moment
 from hocvuso.domain.counters import (
     CATEGORIES,
     PROVINCE_SCOPE,
@@ -32,6 +33,7 @@ from hocvuso.domain.rates import (
     percent,
     staff_trained,
 )
+from services.stats.moments import At, counts_at
 
 router = APIRouter()
 TeamReader = Annotated[Principal, allow(Action.TEAM_FIGURES)]
@@ -47,14 +49,11 @@ RATES_DOC = (
     "(communes: hssv certified / students); `adults_participated` and `adults_trained` "
     "(communes and villages: adult learners, and those certified, / the adult population). "
     "An *adult* is born in or before (report year − 18), the report year being this year "
-    "(Asia/Ho_Chi_Minh); adults of every category count, as the adult population counts "
-    "everyone. `learners_started`: learners who took a first lesson or attempt; "
-    "`learners_community_tech_team`: members of a community digital-technology team."
+    "(Asia/Ho_Chi_Minh) or the year of `as_of`; adults of every category count, as the "
+    "adult population counts everyone. `learners_started`: learners who took a first "
+    "lesson or attempt; `learners_community_tech_team`: members of a community "
+    "digital-technology team."
 )
-
-
-def report_year() -> int:
-    return datetime.now(VIETNAM).year
 
 
 def _rates(rates: dict[str, Rate]) -> dict[str, dict[str, Any]]:
@@ -72,11 +71,13 @@ def _rates(rates: dict[str, Rate]) -> dict[str, dict[str, Any]]:
 def present(
     scope: str,
     counts: Counts,
+    at: Moment,
     extra: dict[str, Any] | None = None,
     rates: dict[str, Rate] | None = None,
 ) -> dict[str, Any]:
     return {
         "scope": scope,
+        "as_of": None if at.second is None else datetime.fromtimestamp(at.second, VIETNAM),
         **(extra or {}),
         "learners": counts["learners"],
         "learners_by_category": {c: counts[f"learners_{c}"] for c in CATEGORIES},
@@ -90,7 +91,7 @@ def present(
         "learners_unconfirmed": counts["learners_unconfirmed"],
         "learners_started": counts["learners_started"],
         "learners_community_tech_team": counts["learners_team"],
-        "adults": adults(counts, report_year()),
+        "adults": adults(counts, at.year),
         "rates": _rates({"certified": certified(counts), **(rates or {})}),
     }
 
@@ -98,12 +99,13 @@ def present(
 @router.get(
     "/v1/stats/province",
     dependencies=[PUBLIC],
+    responses=ERROR_RESPONSES,
     summary="Live totals for the whole province",
     description=RATES_DOC,
 )
-async def province(request: Request) -> dict[str, Any]:
-    counts = await request.app.state.store.totals(PROVINCE_SCOPE)
-    return present(PROVINCE_SCOPE, counts)
+async def province(request: Request, at: At) -> dict[str, Any]:
+    counts = await counts_at(request, PROVINCE_SCOPE, at)
+    return present(PROVINCE_SCOPE, counts, at)
 
 
 @router.get(
@@ -114,11 +116,11 @@ async def province(request: Request) -> dict[str, Any]:
     summary="Live totals of a commune",
     description=RATES_DOC,
 )
-async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
+async def commune(code: str, request: Request, at: At) -> JSONResponse | dict[str, Any]:
     known = request.app.state.master.communes.get(code)
     if known is None:
         return problem(404, "not_found", f"no commune with official code {code!r}")
-    counts = await request.app.state.store.totals(commune_scope(code))
+    counts = await counts_at(request, commune_scope(code), at)
     extra = {
         "code": code,
         "name": known.name,
@@ -128,9 +130,9 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     }
     rates = {
         **commune_rates(counts, known),
-        **adult_rates(counts, known.adult_population, report_year(), f"commune {code}"),
+        **adult_rates(counts, known.adult_population, at.year, f"commune {code}"),
     }
-    return present(commune_scope(code), counts, extra, rates)
+    return present(commune_scope(code), counts, at, extra, rates)
 
 
 @router.get(
@@ -141,12 +143,14 @@ async def commune(code: str, request: Request) -> JSONResponse | dict[str, Any]:
     summary="Live totals of a village (thôn, tổ dân phố) of a commune",
     description=RATES_DOC,
 )
-async def village(code: str, village: str, request: Request) -> JSONResponse | dict[str, Any]:
+async def village(
+    code: str, village: str, request: Request, at: At
+) -> JSONResponse | dict[str, Any]:
     known = request.app.state.master.villages.get(code, {}).get(village)
     if known is None:
         return problem(404, "not_found", f"no village {village!r} in commune {code!r}")
     scope = village_scope(code, village)
-    counts = await request.app.state.store.totals(scope)
+    counts = await counts_at(request, scope, at)
     extra = {
         "commune_code": code,
         "code": village,
@@ -154,8 +158,8 @@ async def village(code: str, village: str, request: Request) -> JSONResponse | d
         "adult_population": known.adult_population,
     }
     where = f"village {village} of commune {code}"
-    rates = adult_rates(counts, known.adult_population, report_year(), where)
-    return present(scope, counts, extra, rates)
+    rates = adult_rates(counts, known.adult_population, at.year, where)
+    return present(scope, counts, at, extra, rates)
 
 
 @router.get(
@@ -166,11 +170,11 @@ async def village(code: str, village: str, request: Request) -> JSONResponse | d
     summary="Live totals of a unit and its sub-units",
     description=RATES_DOC,
 )
-async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
+async def unit(code: str, request: Request, at: At) -> JSONResponse | dict[str, Any]:
     known = request.app.state.master.units.get(code)
     if known is None:
         return problem(404, "not_found", f"no unit with code {code!r}")
-    counts = await request.app.state.store.totals(unit_scope(code))
+    counts = await counts_at(request, unit_scope(code), at)
     master: MasterBook = request.app.state.master
     headcount, missing = master.headcount(code)
     extra = {
@@ -179,7 +183,7 @@ async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         "headcount": None if missing else headcount,  # its own and its sub-units' staff
     }
     rates = {"staff_trained": staff_trained(counts, headcount, missing)}
-    return present(unit_scope(code), counts, extra, rates)
+    return present(unit_scope(code), counts, at, extra, rates)
 
 
 @router.get(
@@ -193,7 +197,7 @@ async def unit(code: str, request: Request) -> JSONResponse | dict[str, Any]:
         "path names the member's account. " + RATES_DOC
     ),
 )
-async def team(account: str, request: Request, caller: TeamReader) -> dict[str, Any]:
+async def team(account: str, request: Request, caller: TeamReader, at: At) -> dict[str, Any]:
     access.check(caller, Action.TEAM_FIGURES, Subject(account=account, commune_code=""))
-    counts = await request.app.state.store.totals(team_scope(account))
-    return present(team_scope(account), counts, {"account": account})
+    counts = await counts_at(request, team_scope(account), at)
+    return present(team_scope(account), counts, at, {"account": account})

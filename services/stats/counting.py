@@ -35,6 +35,7 @@ class _Partition:
     book: CounterBook
     offsets: dict[str, int]  # the next offset to read per input topic, as checkpointed
     unpublished: dict[str, Counts] = field(default_factory=dict)
+    history: dict[tuple[str, int], Counts] = field(default_factory=dict)  # not published yet
     # Learners of the batch in hand that are known not to be stored: no lookup for them.
     unknown: set[str] = field(default_factory=set)
 
@@ -68,7 +69,13 @@ class Counting:
             book.restore_scopes(state.scopes())
             # Published again on every pick-up: a read model write lost to a crash
             # after the checkpoint is not lost for good.
-            part = _Partition(state, book, state.offsets(), unpublished=book.scopes.copy())
+            part = _Partition(
+                state,
+                book,
+                state.offsets(),
+                unpublished=book.scopes.copy(),
+                history=state.unpublished_history(),
+            )
             self.partitions[index] = part
         return part
 
@@ -108,6 +115,12 @@ class Counting:
                 part.book.remember(learner_id, facts)
             part.unknown = missing - found.keys()
 
+    def at(self, record: InboundRecord) -> None:
+        """The record about to be handled: its log time places what it changes in the
+        history (in the second it was appended in, rounded up)."""
+        if record.timestamp_ms > 0:
+            self._open(record.partition).book.at(-(-record.timestamp_ms // 1000))
+
     async def handle(self, event: ev.Event, partition: int) -> Sequence[ev.Event]:
         part = self._open(partition)
         book, learner_id = part.book, event.learner_id
@@ -115,7 +128,7 @@ class Counting:
             facts = part.state.facts(learner_id)
             if facts is not None:
                 book.remember(learner_id, facts)
-        _count(book, event)
+        count_event(book, event)
         return ()
 
     async def flush(self, handled: Mapping[TopicPartition, int]) -> None:
@@ -126,16 +139,18 @@ class Counting:
                 continue  # revoked meanwhile; its next owner reads the batch again
             offsets = {**part.offsets}
             offsets.update({tp.topic: n for tp, n in handled.items() if tp.partition == index})
-            learners, scopes = part.book.take_dirty()
+            learners, scopes, history = part.book.take_dirty()
             try:
-                part.state.checkpoint(learners, scopes, offsets)
+                part.state.checkpoint(learners, scopes, offsets, history)
             except BaseException:
                 part.book.dirty_learners.update(learners)
                 part.book.dirty_scopes.update(scopes)
+                part.book.history = {**history, **part.book.history}
                 raise
             part.offsets = offsets
             part.unknown = set()
             part.unpublished.update(scopes)
+            part.history.update(history)
             self._trim(part.book)
 
     def _trim(self, book: CounterBook) -> None:
@@ -150,11 +165,15 @@ class Counting:
 
     async def _publish_one(self, index: int, part: _Partition) -> None:
         pending, part.unpublished = part.unpublished, {}
+        history, part.history = part.history, {}
         try:
-            await self._read_model.publish(index, pending, part.upto)
+            await self._read_model.publish(index, pending, part.upto, history)
         except BaseException:
             part.unpublished = {**pending, **part.unpublished}  # newer values win
+            part.history = {**history, **part.history}
             raise
+        if self.partitions.get(index) is part:  # a revoked one's file is closed: its next
+            part.state.published_history(history)  # owner publishes those notes again
 
     async def publish_forever(self, interval: float) -> None:
         while True:
@@ -166,7 +185,7 @@ class Counting:
                 await asyncio.sleep(1.0)
 
 
-def _count(book: CounterBook, event: ev.Event) -> None:
+def count_event(book: CounterBook, event: ev.Event) -> None:
     if isinstance(event, ev.LearnerRegistered):
         confirmed = event.unit_confirmed is not False  # None: before confirmation existed
         book.register(

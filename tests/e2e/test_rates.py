@@ -98,7 +98,7 @@ def test_adults_teams_starters_and_revocations_in_a_villages_figures(stack: Stac
     """Letter 001's target is adults taking part (born in or before this year − 18) over a
     village's or commune's adult population; a team member sees whom they helped; a
     revoked certificate stops counting, even if its issue is read again."""
-    commune, village = "21025", f"thon-{uuid.uuid4().hex[:6]}"
+    commune, village = "21025", f"adults-{uuid.uuid4().hex[:6]}"
     manager = _as(stack, "commune_manager", commune)
     put = manager.put(
         f"/v1/communes/{commune}/villages/{village}",

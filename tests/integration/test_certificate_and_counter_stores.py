@@ -85,3 +85,25 @@ def test_counters_further_along_are_never_replaced_by_older_ones(
         assert (await store.totals("province"))["learners"] == 9  # same position: replaced
 
     asyncio.run(scenario(counters()))
+
+
+def test_a_figure_as_of_a_second_is_each_partitions_latest_at_or_before_it_summed(
+    counters: Callable[[], Any],
+) -> None:
+    async def scenario(store: Any) -> None:
+        await store.create_indexes()
+
+        def learners(n: int) -> dict[str, int]:
+            return {**empty_counts(), "learners": n}
+
+        p0 = {("province", 100): learners(1), ("province", 105): learners(3)}
+        await store.publish(0, {"province": learners(3)}, 9, p0)
+        await store.publish(1, {"province": learners(10)}, 9, {("province", 103): learners(10)})
+        await store.publish(0, {"province": learners(4)}, 10, {("province", 105): learners(4)})
+        as_of = {s: (await store.totals_as_of("province", s))["learners"] for s in (99, 100, 104)}
+        assert as_of == {99: 0, 100: 1, 104: 11}
+        assert (await store.totals_as_of("province", 105))["learners"] == 14, "noted again"
+        assert await store.totals_as_of("province", 10**10) == await store.totals("province")
+        assert await store.totals_as_of("commune:00000", 105) == empty_counts()
+
+    asyncio.run(scenario(counters()))

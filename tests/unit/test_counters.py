@@ -192,11 +192,11 @@ def test_the_order_of_one_learners_events_does_not_matter(events, rnd) -> None:
 def test_dirty_tracking_reports_changed_learners_and_scopes_once() -> None:
     book = CounterBook(PARENTS)
     book.register("l1", "citizen", "21025", None)
-    learners, scopes = book.take_dirty()
+    learners, scopes, _ = book.take_dirty()
     assert set(learners) == {"l1"}
     assert set(scopes) == {PROVINCE_SCOPE, commune_scope("21025")}
     book.register("l1", "citizen", "21025", None)
-    assert book.take_dirty() == ({}, {})
+    assert book.take_dirty() == ({}, {}, {})
 
 
 def test_a_learner_taken_back_from_storage_moves_counts_like_one_never_dropped() -> None:
@@ -355,3 +355,24 @@ def test_a_revoked_certificate_stops_counting_and_its_issue_read_again_changes_n
     assert book.counts(PROVINCE_SCOPE)["certificates"] == 0
     book.certify("l1", "c2")  # a new certificate after the revoked one
     assert book.counts(PROVINCE_SCOPE)["certificates"] == 1
+
+
+def test_history_notes_each_scope_as_it_stood_at_the_end_of_each_second_it_changed() -> None:
+    book = CounterBook(PARENTS)
+    book.at(100)
+    book.register("l1", "citizen", "21025", None)
+    book.register("l2", "citizen", "21028", None)
+    book.at(101)
+    book.complete_topic("l1", 1)
+    book.at(99)  # a clock that stepped back: the log's order wins, still second 101
+    book.register("l3", "citizen", "21025", None)
+    *_, history = book.take_dirty()
+    assert history[(PROVINCE_SCOPE, 100)]["learners"] == 2
+    assert history[(commune_scope("21028"), 100)]["learners"] == 1
+    assert (commune_scope("21028"), 101) not in history, "only what changed in a second"
+    province = history[(PROVINCE_SCOPE, 101)]
+    assert (province["learners"], province["topics_completed"]) == (3, 1)
+    assert (PROVINCE_SCOPE, 99) not in history
+    book.register("l4", "hssv", "21025", None)  # more of second 101: noted again, whole
+    *_, more = book.take_dirty()
+    assert more[(PROVINCE_SCOPE, 101)]["learners"] == 4

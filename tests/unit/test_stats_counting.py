@@ -14,6 +14,7 @@ from aiokafka import TopicPartition
 from hocvuso.adapters.counting_state import PartitionState, partition_file
 from hocvuso.domain import events as ev
 from hocvuso.domain.counters import Counts, commune_scope
+from hocvuso.events.envelope import InboundRecord
 from services.stats.counting import Counting
 from tests.fakes import MemoryCounters
 
@@ -165,3 +166,31 @@ def test_a_partition_taken_up_again_publishes_its_counters_again(tmp_path: Path)
 
     asyncio.run(scenario())
     assert totals(store, "province")["learners"] == 1
+
+
+def test_history_checkpointed_but_not_yet_published_is_published_by_the_next_process(
+    tmp_path: Path,
+) -> None:
+    store = MemoryCounters()
+    first = counting(store, tmp_path)
+    at = InboundRecord(REGISTERED.topic, 0, 0, b"a", b"", (), 1_700_000_000_500)
+
+    async def killed_before_publishing() -> None:
+        await first.on_assigned({REGISTERED})
+        first.at(at)  # appended at …000.5 s: second …001
+        await first.handle(registered("a"), 0)
+        await first.flush({REGISTERED: 1})
+
+    asyncio.run(killed_before_publishing())
+    assert store.history == {}
+    again = counting(store, tmp_path)
+
+    async def started_again() -> None:
+        await again.on_assigned({REGISTERED})
+        await again.publish()
+
+    asyncio.run(started_again())
+    as_of = asyncio.run(store.totals_as_of("province", 1_700_000_001))
+    assert as_of["learners"] == 1
+    assert asyncio.run(store.totals_as_of("province", 1_700_000_000))["learners"] == 0
+    assert PartitionState(partition_file(tmp_path, 0)).unpublished_history() == {}, "sent"
