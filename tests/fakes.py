@@ -22,6 +22,18 @@ class MemoryLearners:
         doc = self.docs.get(learner_id)
         return None if doc is None else Stored(doc[1], doc[0])
 
+    async def in_place(
+        self, commune: str | None = None, village: str | None = None, units: Sequence[str] = ()
+    ) -> list[Learner]:
+        found = [learner for _, learner, _, _ in self.docs.values()]
+        return [
+            le
+            for le in found
+            if (commune is None or le.profile.commune_code == commune)
+            and (village is None or le.profile.village == village)
+            and (not units or le.profile.unit_code in units)
+        ]
+
     async def recent(self, learner_id: str) -> Stored | None:
         return await self.get(learner_id)
 

@@ -55,6 +55,7 @@ Doc = dict[str, Any]
 _TOKENS = 4  # the last writes' tokens a document keeps: enough to find one's own
 _KEY = "key"  # the document's `_id` again, for the relay's sweep to range over
 _ACCOUNT = "account"  # the learner's account, unique: one learner per account
+_COMMUNE, _UNIT = "learner.profile.commune_code", "learner.profile.unit_code"  # the lists
 Write = tuple[Stored, Learner, Sequence[Outgoing]]
 
 
@@ -111,6 +112,8 @@ class MongoLearners:
         await self.learners.create_index("pending")
         # Sparse: learners stored before accounts existed have none.
         await self.learners.create_index(_ACCOUNT, unique=True, sparse=True)
+        await self.learners.create_index(_COMMUNE)
+        await self.learners.create_index(_UNIT)
 
     async def get(self, learner_id: str) -> Stored | None:
         return await self._get(learner_id)
@@ -258,6 +261,17 @@ class MongoLearners:
 
     async def owner_of_attempt(self, attempt_id: str) -> str | None:
         return await self._attempt_owners.owner_of(attempt_id)
+
+    async def in_place(
+        self, commune: str | None = None, village: str | None = None, units: Sequence[str] = ()
+    ) -> list[Learner]:
+        wanted = {_COMMUNE: commune, "learner.profile.village": village}
+        query: Doc = {field: value for field, value in wanted.items() if value is not None}
+        if units:
+            query[_UNIT] = {"$in": list(units)}
+        with pymongo.timeout(None if self._timeout is None else self._timeout * 4):  # a list
+            docs = self.learners.find(query, {"learner": 1})
+            return [learner_from_doc(doc["learner"]) async for doc in docs]
 
     def unsent(self, limit: int) -> list[Pending]:
         """The outboxes this process wrote and has not seen acknowledged, from memory."""

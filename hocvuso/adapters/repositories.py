@@ -84,6 +84,11 @@ class LearnerRepository(Protocol):
 
     async def owner_of_attempt(self, attempt_id: str) -> str | None: ...
 
+    async def in_place(
+        self, commune: str | None = None, village: str | None = None, units: Sequence[str] = ()
+    ) -> list[Learner]:
+        """The learners of a commune (of one of its villages) or of any of these units."""
+
 
 class OutboxStore(Protocol):
     def unsent(self, limit: int) -> list[Pending]:

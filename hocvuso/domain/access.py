@@ -44,6 +44,7 @@ class Action(StrEnum):
     UNIT_HEADCOUNT = "masterdata.headcount"  # a unit's own staff headcount
     MASTER_DATA = "masterdata.structure"  # communes, units and the tree themselves
     TEAM_FIGURES = "stats.team"  # the figures of the learners a team member helped
+    PEOPLE_LISTS = "lists.people"  # who has and has not finished, by name, in a scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,10 @@ _GRANTS: Mapping[Action, frozenset[Role] | None] = {
     # A member's own figures name them (their account): the member, and the province.
     # (Stats does not know which commune a member serves, so no commune manager yet.)
     Action.TEAM_FIGURES: frozenset({"learner", "province_admin", "auditor"}),
+    # Names: for whoever answers for the unit or commune, the province and auditors.
+    Action.PEOPLE_LISTS: frozenset(
+        {"unit_manager", "commune_manager", "province_admin", "auditor"}
+    ),
 }
 
 

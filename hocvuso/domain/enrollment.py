@@ -34,8 +34,7 @@ class Profile:
     community_tech_team: bool = False
     birth_year: int | None = None  # required of new registrations; None in older records
     assisted_by: str | None = None
-    # Staff who named their unit themselves wait for its manager: False until then.
-    unit_confirmed: bool = True
+    unit_confirmed: bool = True  # False: staff who named it themselves, until its manager
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +69,7 @@ class Learner:
     revoked_certificates: frozenset[str] = frozenset()
     account: str | None = None  # who acts as this learner (the identity provider's `sub`)
     placement: int = 0  # how many times they were placed since registering
+    last_active_at: datetime | None = None  # their latest lesson report, start or answers
 
     def attempts_in(self, pool: str) -> list[Attempt]:
         return [a for a in self.attempts.values() if a.pool == pool]
@@ -274,7 +274,7 @@ def report_lesson(
         raise RuleViolation(f"lesson percent must be within 0..100, got {percent}", "percent")
     if lesson_id in learner.lessons and learner.lessons[lesson_id] >= percent:
         return learner, []
-    updated = replace(learner, lessons={**learner.lessons, lesson_id: percent})
+    updated = replace(learner, lessons={**learner.lessons, lesson_id: percent}, last_active_at=now)
     event = ev.LessonProgressed(
         learner_id=learner.learner_id,
         course_version=course.version,
@@ -302,7 +302,9 @@ def start_attempt(
     check_can_start(learner, course, pool, now)
     questions = tuple(draw_questions(course, pool, attempt_id))
     attempt = Attempt(attempt_id=attempt_id, pool=pool, question_ids=questions, started_at=now)
-    updated = replace(learner, attempts={**learner.attempts, attempt_id: attempt})
+    updated = replace(
+        learner, attempts={**learner.attempts, attempt_id: attempt}, last_active_at=now
+    )
     event = ev.AttemptStarted(
         learner_id=learner.learner_id,
         attempt_id=attempt_id,
@@ -316,13 +318,11 @@ def start_attempt(
 
 def _first_step(learner: Learner, now: datetime) -> list[ev.Event]:
     """`LearnerStarted`, if this is the learner's first lesson report or attempt."""
-    if learner.lessons or learner.attempts:
-        return []
-    return [
-        ev.LearnerStarted(
-            learner_id=learner.learner_id, course_version=learner.course_version, started_at=now
-        )
-    ]
+    first = not learner.lessons and not learner.attempts
+    started = ev.LearnerStarted(
+        learner_id=learner.learner_id, course_version=learner.course_version, started_at=now
+    )
+    return [started] if first else []
 
 
 def submit_answers(
@@ -355,7 +355,7 @@ def submit_answers(
         pool=attempt.pool,
         question_ids=list(attempt.question_ids),
     )
-    return _with_attempt(learner, submitted), [event]
+    return replace(_with_attempt(learner, submitted), last_active_at=now), [event]
 
 
 def shown_status(attempt: Attempt, course: Course, now: datetime) -> Shown:

@@ -25,6 +25,7 @@ from hocvuso.course_files import configured_catalog
 from hocvuso.domain import events as ev
 from hocvuso.settings import Settings
 from services.enrollment.api import add_refusals, router
+from services.enrollment.lists import router as lists_router
 from services.enrollment.master_data import MasterDataChanges, add_master_data_refusals
 from services.enrollment.master_data import router as master_data_router
 from services.enrollment.service import Enrollment
@@ -76,7 +77,7 @@ def http_app(settings: Settings, lifespan: Lifespan) -> FastAPI:
         "hocvuso enrollment",
         lifespan,
         "Learners register, study lessons, take quizzes and the final exam.",
-        routers=[router, master_data_router, staff_router],
+        routers=[router, master_data_router, staff_router, lists_router],
         verifier=verifier_from(settings.auth),
     )
     add_refusals(app)

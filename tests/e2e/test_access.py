@@ -32,6 +32,8 @@ COMMUNE_KEEPERS = (401, 403, 403, 403, 403, 200, 403, 200, 403)
 UNIT_KEEPERS = (401, 403, 403, 200, 403, 403, 403, 200, 403)
 PROVINCE_ONLY = (401, 403, 403, 403, 403, 403, 403, 200, 403)
 TEAM_READERS = (401, None, 403, 403, 403, 403, 403, 200, 200)  # the member, province, audit
+UNIT_LISTS = (401, 403, 403, 200, 403, 403, 403, 200, 200)  # names: the unit's, the province
+COMMUNE_LISTS = (401, 403, 403, 403, 403, 200, 403, 200, 200)
 STAFF_CSV = (
     "account,name,birth_year,unit,category,commune,village\n"
     f"access-staff-{uuid.uuid4().hex[:8]},Lý Văn Bảy,1979,,cbccvc,{COMMUNE},\n"
@@ -255,6 +257,38 @@ ROWS: list[Row] = [
         "/v1/units/{code}",
         lambda w: (f"/v1/units/{UNIT}", {"headcount": 48}),
         UNIT_KEEPERS,
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/units/{code}/unfinished",
+        lambda w: (f"/v1/units/{UNIT}/unfinished", None),
+        UNIT_LISTS,
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/units/{code}/finished",
+        lambda w: (f"/v1/units/{UNIT}/finished", None),
+        UNIT_LISTS,
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/communes/{code}/unfinished",
+        lambda w: (f"/v1/communes/{COMMUNE}/unfinished", None),
+        COMMUNE_LISTS,
+        200,
+    ),
+    (
+        "enrollment",
+        "GET",
+        "/v1/communes/{code}/finished",
+        lambda w: (f"/v1/communes/{COMMUNE}/finished", None),
+        COMMUNE_LISTS,
         200,
     ),
     ("stats", "GET", "/v1/stats/province", lambda w: ("/v1/stats/province", None), PUBLIC, 200),

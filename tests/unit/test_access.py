@@ -99,6 +99,16 @@ TABLE = [
     (COMMUNE_MANAGER, Action.TEAM_FIGURES, ME, False),
     (ADMIN, Action.TEAM_FIGURES, OTHER, True),
     (AUDITOR, Action.TEAM_FIGURES, OTHER, True),
+    # Lists by name: whoever answers for the unit or commune, and the province.
+    (None, Action.PEOPLE_LISTS, MY_UNIT, False),
+    (LEARNER, Action.PEOPLE_LISTS, MY_COMMUNE, False),
+    (UNIT_MANAGER, Action.PEOPLE_LISTS, MY_UNIT, True),
+    (UNIT_MANAGER, Action.PEOPLE_LISTS, OTHER_UNIT, False),
+    (COMMUNE_MANAGER, Action.PEOPLE_LISTS, MY_COMMUNE, True),
+    (COMMUNE_MANAGER, Action.PEOPLE_LISTS, OTHER_COMMUNE, False),
+    (COMMUNE_MANAGER, Action.PEOPLE_LISTS, MY_UNIT, False),
+    (ADMIN, Action.PEOPLE_LISTS, OTHER_UNIT, True),
+    (AUDITOR, Action.PEOPLE_LISTS, OTHER_COMMUNE, True),
 ]
 
 
