@@ -349,7 +349,10 @@ def _print_welcome(stack: Stack, seconds: float) -> None:
         print(f"  {service:<11} {stack.url(service)}   (API docs: {stack.url(service)}/docs)")
     print(f"  kafka       127.0.0.1:{stack.kafka_port} (Tansu, in memory)")
     print(f"  mongodb     mongodb://127.0.0.1:{stack.mongo_port} (nx-27017)")
-    print(f"\n  try: curl {stack.url('stats')}/v1/stats/province")
+    stats = stack.url("stats")
+    print(f"\n  try: curl {stats}/v1/stats/province")
+    print(f"       curl {stats}/v1/stats/province/summary   (letter 003, ready to paste)")
+    print(f"       curl '{stats}/v1/rankings/communes?by=participation'   (letter 004)")
     print(
         "\n  bearer tokens for 24 hours (more: hocvuso token --role ROLE [--scope CODE] [--sub ID])"
     )
