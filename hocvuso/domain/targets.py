@@ -108,16 +108,7 @@ def progress(
         status: Status = "met" if gap == 0 else "missed"
         return Progress(part, whole, share, goal, gap, 0, None, None, None, status)
     pace = None if part_before is None or pace_days <= 0 else (part - part_before) / pace_days
-    projected = None
-    if pace is not None:
-        left = (end - now).total_seconds() / 86_400
-        projected = part + math.floor(pace * left)
-    if gap == 0:
-        status = "met"
-    elif projected is None:
-        status = "unknown"
-    else:
-        status = "on_track" if projected >= goal else "behind"
+    projected = None if pace is None else _projected(part, pace, end - now)
     return Progress(
         part,
         whole,
@@ -128,5 +119,19 @@ def progress(
         None if pace is None else round(pace, 1),
         projected,
         None if projected is None else percent(projected, whole),
-        status,
+        _status(gap, goal, projected),
     )
+
+
+def _projected(part: int, pace_per_day: float, left: timedelta) -> int:
+    """Where `part` gets to in `left` at this pace: an estimate, rounded down."""
+    return part + math.floor(pace_per_day * left.total_seconds() / 86_400)
+
+
+def _status(gap: int, goal: int, projected: int | None) -> Status:
+    """Before the deadline: met already, or on track or behind by the projection."""
+    if gap == 0:
+        return "met"
+    if projected is None:
+        return "unknown"
+    return "on_track" if projected >= goal else "behind"
